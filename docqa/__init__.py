@@ -1,0 +1,1 @@
+"""docqa's command line: the edge where settings become collaborators."""

@@ -1,0 +1,211 @@
+"""The ``docqa`` command.
+
+Exit codes: 0 success; 1 a docqa error (bad setting, index unavailable, not found…);
+2 some files failed to ingest (the others were indexed); 64 wrong usage.
+With ``--json`` the result is one JSON object on stdout; progress and logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from retrieval.errors import DocqaError
+from retrieval.settings import load_settings
+from retrieval.types import EVERYONE, DocStatus
+
+EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2, 64
+
+app = typer.Typer(
+    help="docqa: ask your company's documents, get answers that cite their sources.\n\n"
+         "Exit codes: 0 ok · 1 error (one plain sentence on stderr) · 2 some files failed to "
+         "ingest (the rest were indexed).\n\nSettings come from DOCQA_* environment "
+         "variables or a .env file (see README).",
+    no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
+)
+docs_app = typer.Typer(help="List and delete indexed documents.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
+err = Console(stderr=True)
+
+
+def _emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+@contextmanager
+def _services() -> Iterator[Any]:
+    from retrieval.services import open_services
+
+    with open_services(load_settings()) as services:
+        yield services
+
+
+_partial_result = False
+
+
+def _run(fn: Callable[[], int]) -> None:
+    global _partial_result
+    try:
+        code = fn()
+        _partial_result = code == EXIT_PARTIAL
+    except DocqaError as e:
+        err.print(f"[red]error:[/red] {e}", highlight=False)
+        raise typer.Exit(EXIT_ERROR) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
+    groups: Annotated[str, typer.Option(
+        help="Comma-separated groups allowed to read these documents.")] = EVERYONE,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Index PDF, Markdown, text and HTML files. Unchanged files are skipped.
+
+    Exit 0 when nothing failed, 2 when some files failed (the others are indexed)."""
+
+    def go() -> int:
+        from ingest.pipeline import Ingestor
+        from ingest.pipeline import Progress as Step
+
+        group_list = [g.strip() for g in groups.split(",") if g.strip()]
+        show_bar = err.is_terminal
+        with _services() as services:
+            ingestor = Ingestor(services)
+            if show_bar:
+                bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                               MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                               transient=True)
+                with bar:
+                    files_task = bar.add_task("files", total=None)
+                    chunk_task = bar.add_task("", total=None)
+
+                    def on_step(step: Step) -> None:
+                        bar.update(files_task, total=step.files_total,
+                                   completed=step.files_done)
+                        if step.stage == "embedding":
+                            bar.update(chunk_task, description=f"  {step.source[-40:]}",
+                                       total=step.chunks_total or None,
+                                       completed=step.chunks_done)
+                        elif step.stage in ("failed", "needs_ocr"):
+                            bar.console.print(f"[yellow]{step.stage}[/yellow] {step.source}: "
+                                              f"{step.message}", highlight=False)
+
+                    report = ingestor.ingest(paths, group_list, progress=on_step)
+            else:
+                report = ingestor.ingest(paths, group_list)
+        if json_out:
+            _emit_json(report.as_json())
+        else:
+            err.print(f"[green]{len(report.ingested)} indexed[/green], "
+                      f"{len(report.skipped)} skipped (unchanged or duplicate), "
+                      f"[red]{len(report.failed)} failed[/red]; {report.chunks} chunks from "
+                      f"{report.pages} pages in {report.seconds:.1f}s", highlight=False)
+            for name in report.needs_ocr:
+                err.print(f"  [yellow]needs OCR[/yellow] {name}", highlight=False)
+            for failed in report.failed:
+                err.print(f"  [red]failed[/red] {failed.path}: {failed.error}", highlight=False)
+        return EXIT_PARTIAL if report.failed else EXIT_OK
+
+    _run(go)
+
+
+@docs_app.command("list")
+def docs_list(
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Every document with its status, pages, chunks and groups."""
+
+    def go() -> int:
+        from retrieval.catalog import Catalog
+
+        settings = load_settings()
+        catalog = Catalog(settings.catalog_path)
+        records = catalog.list()
+        catalog.close()
+        if json_out:
+            _emit_json({"documents": [
+                {"doc_id": r.doc_id, "source": r.source, "title": r.title,
+                 "status": str(r.status), "error": r.error, "pages": r.pages,
+                 "chunks": r.chunks, "ocr_pages": list(r.ocr_pages), "groups": list(r.groups),
+                 "uploaded_by": r.uploaded_by, "ingested_at": r.ingested_at,
+                 "size_bytes": r.size_bytes, "version": r.version} for r in records]})
+            return EXIT_OK
+        if not records:
+            err.print("No documents yet. Add some with: docqa ingest PATH...")
+            return EXIT_OK
+        table = Table("id", "document", "status", "pages", "chunks", "groups", "ingested")
+        colour = {DocStatus.INDEXED: "green", DocStatus.NEEDS_OCR: "yellow",
+                  DocStatus.FAILED: "red", DocStatus.DELETING: "dim"}
+        for r in records:
+            status = f"[{colour[r.status]}]{r.status}[/]"
+            if r.error:
+                status += f"\n{r.error}"
+            if r.ocr_pages:
+                status += f"\nOCR needed: pages {', '.join(map(str, r.ocr_pages[:10]))}"
+            table.add_row(r.doc_id[:8], r.source, status, str(r.pages), str(r.chunks),
+                          ", ".join(r.groups), r.ingested_at)
+        Console().print(table)
+        return EXIT_OK
+
+    _run(go)
+
+
+@docs_app.command("delete")
+def docs_delete(
+    doc: Annotated[str, typer.Argument(help="Document id (or unique prefix) or file name.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Delete a document and all its chunks."""
+
+    def go() -> int:
+        from ingest.pipeline import Ingestor
+
+        with _services() as services:
+            record = Ingestor(services).delete(doc)
+        if json_out:
+            _emit_json({"deleted": record.doc_id, "source": record.source})
+        else:
+            err.print(f"deleted {record.source} ({record.doc_id})", highlight=False)
+        return EXIT_OK
+
+    _run(go)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8501,
+) -> None:
+    """Start the web app (Streamlit)."""
+    script = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    load_settings()  # fail here, with a clear message, rather than inside the browser
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", host,
+           "--server.port", str(port), "--server.headless", "true",
+           "--browser.gatherUsageStats", "false"]
+    err.print(f"docqa is starting on http://{host}:{port}", highlight=False)
+    raise typer.Exit(subprocess.call(cmd))
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except SystemExit as e:
+        # The command-line parser exits with 2 on wrong usage; 2 means "some files failed".
+        if e.code == EXIT_PARTIAL and not _partial_result:
+            raise SystemExit(EXIT_USAGE) from None
+        raise

@@ -1,0 +1,1 @@
+"""Evaluation: golden sets, metrics and reports (see issue 5)."""

@@ -1,0 +1,1 @@
+"""Ingestion: files in, clean page text, structure-aware chunks, vectors into the index."""

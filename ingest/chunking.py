@@ -1,0 +1,277 @@
+"""Structure-following, token-aware chunking with page spans and section headings.
+
+A page is cut into units that must not be split: headings, sentences, table rows, list items,
+code blocks. Units are packed greedily up to ``chunk_tokens`` (tiktoken), a new section starts
+a new chunk once the current one holds enough, and consecutive chunks share up to
+``overlap_tokens`` of whole trailing units. Finally every chunk is checked against the
+embedder's own input window (MiniLM reads 256 word pieces and silently drops the rest) and
+split further until it fits, so nothing is lost at embedding time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ingest.document import ParsedDocument
+from retrieval.tokens import count_tokens
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-Z][^.!?:;]{1,80})$")
+_ITEM_HEADING = re.compile(r"^(PART\s+[IVX]+|Item\s+\d+[A-Z]?\.)(\s.*)?$", re.I)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•▪◦‣]|\(?[a-zA-Z0-9]{1,3}[.)])\s+\S")
+_NUMBER = re.compile(r"(?<![\w.])[$€£(]?-?\d[\d,.]*%?\)?(?![\w])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)\]]?\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_ABBREVIATIONS = re.compile(
+    r"(\b(e\.g|i\.e|etc|vs|approx|incl|no|nos|fig|figs|inc|ltd|co|corp|mr|mrs|ms|dr|st|"
+    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|u\.s|u\.k|ph\.d)\.|\b[A-Z]\.)$",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class ChunkDraft:
+    text: str
+    page_start: int
+    page_end: int
+    section: str
+    n_tokens: int
+
+
+@dataclass(frozen=True)
+class _Unit:
+    text: str
+    page: int
+    kind: str  # heading | sentence | row | item | code
+    paragraph: int  # units of one paragraph are joined with a space, others with a newline
+    tokens: int
+    section: str  # heading path in force where the unit starts
+    level: int = 0
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    pieces = _SENTENCE_END.split(paragraph)
+    sentences: list[str] = []
+    for piece in pieces:
+        if sentences and _ABBREVIATIONS.search(sentences[-1]):
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        else:
+            sentences.append(piece)
+    return [s.strip() for s in sentences if s.strip()]
+
+
+def _is_row(line: str) -> bool:
+    if "|" in line and line.count("|") >= 1 and len(line) < 600:
+        return True
+    return len(_NUMBER.findall(line)) >= 2 and len(line) <= 240
+
+
+def _heading(line: str, markdown: bool) -> tuple[int, str] | None:
+    if markdown:
+        m = _MD_HEADING.match(line)
+        return (len(m.group(1)), m.group(2).strip()) if m else None
+    stripped = line.strip()
+    if len(stripped) > 90:
+        return None
+    m = _NUMBERED_HEADING.match(stripped)
+    if m and len(_NUMBER.findall(m.group(2))) < 2:
+        return (m.group(1).count(".") + 1, stripped)
+    if _ITEM_HEADING.match(stripped):
+        return (1, stripped)
+    letters = [c for c in stripped if c.isalpha()]
+    if (len(letters) >= 4 and all(c.isupper() for c in letters) and len(stripped.split()) <= 8
+            and not any(c.isdigit() for c in stripped)):
+        return (1, stripped)
+    return None
+
+
+class _Sections:
+    def __init__(self) -> None:
+        self.stack: list[tuple[int, str]] = []
+
+    def enter(self, level: int, title: str) -> None:
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        self.stack.append((level, title))
+
+    @property
+    def path(self) -> str:
+        return " > ".join(title for _, title in self.stack)
+
+
+class Chunker:
+    def __init__(
+        self,
+        chunk_tokens: int = 200,
+        overlap_tokens: int = 30,
+        fits: Callable[[str], bool] | None = None,
+        count: Callable[[str], int] = count_tokens,
+    ) -> None:
+        self.chunk_tokens = chunk_tokens
+        self.overlap_tokens = overlap_tokens
+        self._fits = fits or (lambda _text: True)
+        self._count = count
+
+    # -- units -----------------------------------------------------------------------------
+    def _units(self, doc: ParsedDocument) -> Iterator[_Unit]:
+        sections = _Sections()
+        paragraph_id = 0
+        buffer: list[str] = []
+        buffer_page = 1
+
+        def flush() -> Iterator[_Unit]:
+            nonlocal paragraph_id, buffer
+            if buffer:
+                paragraph_id += 1
+                for sentence in split_sentences(" ".join(buffer)):
+                    yield from self._sized(_Unit(sentence, buffer_page, "sentence", paragraph_id,
+                                                 self._count(sentence), sections.path))
+                buffer = []
+
+        for page_number, page in enumerate(doc.pages, start=1):
+            in_code = False
+            code: list[str] = []
+            for raw_line in page.split("\n"):
+                line = raw_line.rstrip()
+                if doc.markdown_headings and line.lstrip().startswith("```"):
+                    yield from flush()
+                    if in_code:
+                        code.append(line)
+                        text = "\n".join(code)
+                        paragraph_id += 1
+                        yield from self._sized(_Unit(text, page_number, "code", paragraph_id,
+                                                     self._count(text), sections.path))
+                        code = []
+                    else:
+                        code = [line]
+                    in_code = not in_code
+                    continue
+                if in_code:
+                    code.append(line)
+                    continue
+                if not line.strip():
+                    yield from flush()
+                    continue
+                heading = _heading(line, doc.markdown_headings)
+                if heading is not None:
+                    yield from flush()
+                    sections.enter(*heading)
+                    paragraph_id += 1
+                    yield _Unit(heading[1], page_number, "heading", paragraph_id,
+                                self._count(heading[1]), sections.path, heading[0])
+                elif _LIST_ITEM.match(line) or _is_row(line):
+                    yield from flush()
+                    paragraph_id += 1
+                    kind = "item" if _LIST_ITEM.match(line) else "row"
+                    text = line.strip()
+                    yield from self._sized(_Unit(text, page_number, kind, paragraph_id,
+                                                 self._count(text), sections.path))
+                else:
+                    if not buffer:
+                        buffer_page = page_number
+                    buffer.append(line.strip())
+            if code:
+                text = "\n".join(code)
+                paragraph_id += 1
+                yield from self._sized(_Unit(text, page_number, "code", paragraph_id,
+                                             self._count(text), sections.path))
+            yield from flush()
+
+    def _sized(self, unit: _Unit) -> Iterator[_Unit]:
+        """A unit longer than a chunk (a run-on table, a wall of text) is cut at words."""
+        if unit.tokens <= self.chunk_tokens:
+            yield unit
+            return
+        words = unit.text.split(" ")
+        piece: list[str] = []
+        piece_tokens = 0
+        for word in words:
+            t = self._count(" " + word)
+            if piece and piece_tokens + t > self.chunk_tokens:
+                text = " ".join(piece)
+                yield _Unit(text, unit.page, unit.kind, unit.paragraph, self._count(text),
+                            unit.section)
+                piece, piece_tokens = [], 0
+            piece.append(word)
+            piece_tokens += t
+        if piece:
+            text = " ".join(piece)
+            yield _Unit(text, unit.page, unit.kind, unit.paragraph, self._count(text),
+                        unit.section)
+
+    # -- packing ---------------------------------------------------------------------------
+    def _groups(self, units: Iterator[_Unit]) -> Iterator[list[_Unit]]:
+        current: list[_Unit] = []
+        tokens = 0
+        min_fill = self.chunk_tokens // 3
+
+        def has_content(group: list[_Unit]) -> bool:
+            return any(u.kind != "heading" for u in group)
+
+        for unit in units:
+            if unit.kind == "heading" and has_content(current) and tokens >= min_fill:
+                yield current
+                current, tokens = [], 0
+            elif (unit.kind != "heading" and has_content(current)
+                  and tokens + unit.tokens > self.chunk_tokens):
+                yield current
+                carried: list[_Unit] = []
+                carried_tokens = 0
+                for prev in reversed(current):
+                    if prev.kind == "heading" or carried_tokens + prev.tokens > self.overlap_tokens:
+                        break
+                    carried.insert(0, prev)
+                    carried_tokens += prev.tokens
+                current, tokens = carried, carried_tokens
+            current.append(unit)
+            tokens += unit.tokens
+        if has_content(current):
+            yield current
+
+    @staticmethod
+    def _join(units: list[_Unit]) -> str:
+        parts: list[str] = []
+        for i, unit in enumerate(units):
+            if i:
+                same = unit.paragraph == units[i - 1].paragraph and unit.kind == "sentence"
+                parts.append(" " if same else "\n")
+            parts.append(unit.text)
+        return "".join(parts)
+
+    def _fitting(self, units: list[_Unit], prefix: str) -> Iterator[list[_Unit]]:
+        if self._fits(prefix + self._join(units)):
+            yield units
+        elif len(units) > 1:
+            middle = len(units) // 2
+            yield from self._fitting(units[:middle], prefix)
+            yield from self._fitting(units[middle:], prefix)
+        else:
+            words = units[0].text.split(" ")
+            if len(words) < 2:  # one enormous "word": nothing sensible left to split
+                yield units
+                return
+            middle = len(words) // 2
+            for half in (words[:middle], words[middle:]):
+                text = " ".join(half)
+                yield from self._fitting(
+                    [_Unit(text, units[0].page, units[0].kind, units[0].paragraph,
+                           self._count(text), units[0].section)], prefix)
+
+    def chunk(self, doc: ParsedDocument,
+              prefix: Callable[[str], str] = lambda _section: "") -> list[ChunkDraft]:
+        """Chunks of ``doc``; ``prefix(section)`` is what the embedder reads before the text."""
+        drafts: list[ChunkDraft] = []
+        for group in self._groups(self._units(doc)):
+            content = [u for u in group if u.kind != "heading"]
+            section = content[0].section if content else group[0].section
+            for part in self._fitting(group, prefix(section)):
+                text = self._join(part)
+                drafts.append(ChunkDraft(
+                    text=text,
+                    page_start=min(u.page for u in part),
+                    page_end=max(u.page for u in part),
+                    section=section,
+                    n_tokens=self._count(text),
+                ))
+        return drafts

@@ -1,0 +1,16 @@
+"""What a parser hands to the chunker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    title: str
+    #: text of each page; index 0 is page 1. Markdown, text and HTML are one page.
+    pages: tuple[str, ...]
+    #: 1-based pages that show images but have no text layer (scans): they need OCR
+    image_only_pages: tuple[int, ...] = ()
+    #: whether lines starting with '#' are headings (Markdown and converted HTML)
+    markdown_headings: bool = False

@@ -1,0 +1,57 @@
+"""Text clean-up shared by every format: Unicode NFKC (which also expands ligatures such as
+'ﬂ'), invisible characters, words hyphenated across line breaks, and running headers and
+footers that repeat on most pages of a PDF."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_HYPHEN_BREAK = re.compile(r"(\w)-\n\s*([a-z])")
+_DIGITS = re.compile(r"\d+")
+_EDGE_LINES = 3  # how many lines at the top and bottom of a page may be header/footer
+
+
+def normalise_text(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = _HYPHEN_BREAK.sub(r"\1\2", text)
+    text = re.sub(r"[ \u00a0]{2,}", " ", text)
+    text = re.sub(r" +\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _shape(line: str) -> str:
+    """Page numbers differ from page to page; compare lines with digits masked."""
+    return _DIGITS.sub("#", " ".join(line.split()).lower())
+
+
+def strip_running_lines(pages: list[str], min_share: float = 0.5) -> list[str]:
+    """Remove lines near the top or bottom that recur on at least ``min_share`` of pages."""
+    texted = [p for p in pages if p.strip()]
+    if len(texted) < 3:
+        return pages
+    counts: Counter[str] = Counter()
+    for page in texted:
+        lines = [ln for ln in page.split("\n") if ln.strip()]
+        edge = lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]
+        counts.update({_shape(ln) for ln in edge})
+    threshold = max(3, int(min_share * len(texted)))
+    running = {shape for shape, n in counts.items() if n >= threshold and len(shape) < 160}
+    if not running:
+        return pages
+    cleaned = []
+    for page in pages:
+        lines = page.split("\n")
+        content = [i for i, ln in enumerate(lines) if ln.strip()]
+        edge = set(content[:_EDGE_LINES] + content[-_EDGE_LINES:])
+        cleaned.append("\n".join(ln for i, ln in enumerate(lines)
+                                 if not (i in edge and _shape(ln) in running)))
+    return cleaned
+
+
+def normalise_pages(pages: list[str]) -> list[str]:
+    return strip_running_lines([normalise_text(p) for p in pages])

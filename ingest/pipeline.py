@@ -1,0 +1,303 @@
+"""The ingestion pipeline, callable from the CLI and in-process from the app.
+
+Files are read, parsed and chunked on a worker thread a few files ahead of the main thread,
+which embeds and writes; so parsing hides behind embedding, the slow part. Each document
+version is written invisibly, committed to the catalog, then published (see
+``retrieval.index``), so a crash at any point leaves no half-visible document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ingest.chunking import ChunkDraft, Chunker
+from ingest.document import ParsedDocument
+from ingest.markup import read_html, read_markdown, read_text
+from ingest.normalise import normalise_pages
+from ingest.pdf import read_pdf
+from ingest.sources import SourceFile, discover
+from retrieval.errors import DocqaError, IngestError, NotFoundError
+from retrieval.index import IndexedChunk
+from retrieval.services import Services
+from retrieval.types import EVERYONE, Chunk, DocStatus, DocumentRecord, FailedFile, IngestReport
+
+log = logging.getLogger(__name__)
+
+EMBED_SLICE = 256  # chunks per embedding call: big enough for throughput, small for progress
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of an ingest, for progress bars. ``stage``: parsing, embedding, indexed,
+    needs_ocr, skipped, failed."""
+
+    stage: str
+    source: str
+    files_done: int
+    files_total: int
+    chunks_done: int = 0
+    chunks_total: int = 0
+    message: str = ""
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class _Prepared:
+    file: SourceFile
+    version: str = ""
+    size: int = 0
+    parsed: ParsedDocument | None = None
+    drafts: list[ChunkDraft] = field(default_factory=list)
+    skip_reason: str = ""
+    error: str = ""
+
+
+def embedding_text(title: str, section: str, text: str) -> str:
+    """What the embedder reads for a chunk: where it sits, then the passage."""
+    head = f"{title} — {section}" if section else title
+    return f"{head}\n{text}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Ingestor:
+    def __init__(self, services: Services, parse_ahead: int = 2) -> None:
+        self.services = services
+        self.parse_ahead = parse_ahead
+        settings = services.settings
+        self.chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap,
+                               fits=services.embedder.fits)
+        self.embed_seconds = 0.0
+
+    # -- public API ------------------------------------------------------------------------
+    def ingest(self, paths: Sequence[Path], groups: Sequence[str] = (EVERYONE,),
+               uploaded_by: str | None = None,
+               progress: ProgressCallback | None = None) -> IngestReport:
+        files, missing = discover(paths)
+        report = self.ingest_files(files, groups, uploaded_by, progress)
+        report.failed[:0] = missing
+        return report
+
+    def ingest_files(self, files: Sequence[SourceFile], groups: Sequence[str] = (EVERYONE,),
+                     uploaded_by: str | None = None,
+                     progress: ProgressCallback | None = None) -> IngestReport:
+        started = time.perf_counter()
+        groups = tuple(sorted(set(groups))) or (EVERYONE,)
+        uploader = uploaded_by or self.services.settings.user
+        notify = progress or (lambda _p: None)
+        report = IngestReport()
+        claimed: set[str] = set()  # content hashes taken by earlier files of this batch
+        for done, prepared in enumerate(self._prepared(files, claimed, notify), start=1):
+            self._commit(prepared, groups, uploader, report, done, len(files), notify)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def delete(self, ref: str) -> DocumentRecord:
+        record = self.services.catalog.find(ref)
+        if record is None:
+            raise NotFoundError(f"document {ref!r} (use `docqa docs list` to see ids)")
+        catalog, index = self.services.catalog, self.services.index
+        catalog.update(record.doc_id, status=DocStatus.DELETING)
+        index.delete_document(record.doc_id)
+        catalog.delete(record.doc_id)
+        self._drop_original(record.stored_path)
+        return record
+
+    def set_groups(self, ref: str, groups: Sequence[str]) -> DocumentRecord:
+        record = self.services.catalog.find(ref)
+        if record is None:
+            raise NotFoundError(f"document {ref!r}")
+        clean = tuple(sorted(set(groups))) or (EVERYONE,)
+        self.services.index.set_groups(record.doc_id, clean)
+        return self.services.catalog.update(record.doc_id, groups=clean)
+
+    # -- stage 1: read, parse, chunk (worker thread) --------------------------------------
+    def _prepared(self, files: Sequence[SourceFile], claimed: set[str],
+                  notify: ProgressCallback) -> Iterator[_Prepared]:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="docqa-parse") as pool:
+            pending: list[Future[_Prepared]] = []
+            queue = list(files)
+            while queue or pending:
+                while queue and len(pending) < self.parse_ahead:
+                    pending.append(pool.submit(self._prepare, queue.pop(0), claimed))
+                yield pending.pop(0).result()
+
+    def _prepare(self, file: SourceFile, claimed: set[str]) -> _Prepared:
+        prepared = _Prepared(file)
+        try:
+            size = file.path.stat().st_size
+            limit = self.services.settings.max_file_bytes
+            if size > limit:
+                raise IngestError(file.source, f"the file is {size / 2**20:.0f} MB, over the "
+                                               f"{limit / 2**20:.0f} MB limit "
+                                               "(DOCQA_MAX_FILE_MB)")
+            if size == 0:
+                raise IngestError(file.source, "the file is empty")
+            raw = file.path.read_bytes()
+            prepared.size = size
+            prepared.version = hashlib.sha256(raw).hexdigest()[:32]
+            prepared.skip_reason = self._skip_reason(file, prepared.version, claimed)
+            if prepared.skip_reason:
+                return prepared
+            claimed.add(prepared.version)
+            parsed = self._parse(file, raw)
+            pages = normalise_pages(list(parsed.pages))
+            parsed = ParsedDocument(parsed.title, tuple(pages), parsed.image_only_pages,
+                                    parsed.markdown_headings)
+            prepared.parsed = parsed
+            if not any(p.strip() for p in pages):
+                if parsed.image_only_pages:
+                    return prepared  # flagged as needing OCR, nothing to index
+                raise IngestError(file.source, "the document contains no text")
+            prepared.drafts = self.chunker.chunk(
+                parsed, lambda section: embedding_text(parsed.title, section, ""))
+        except IngestError as e:
+            prepared.error = e.reason
+        except OSError as e:
+            prepared.error = f"could not read the file ({e.strerror or e})"
+        return prepared
+
+    def _skip_reason(self, file: SourceFile, version: str, claimed: set[str]) -> str:
+        catalog = self.services.catalog
+        existing = catalog.get(file.doc_id)
+        if existing and existing.version == version and existing.status in (
+                DocStatus.INDEXED, DocStatus.NEEDS_OCR):
+            return "unchanged"
+        twins = [r for r in catalog.with_version(version) if r.doc_id != file.doc_id]
+        if twins:
+            return f"same content as {twins[0].source}"
+        if version in claimed:
+            return "same content as another file in this batch"
+        return ""
+
+    @staticmethod
+    def _parse(file: SourceFile, raw: bytes) -> ParsedDocument:
+        if file.kind == "pdf":
+            return read_pdf(file.path)
+        if raw[:5] == b"%PDF-":
+            raise IngestError(file.source, "this is a PDF file with the wrong extension; "
+                                           "rename it to .pdf")
+        reader = {"markdown": read_markdown, "text": read_text, "html": read_html}[file.kind]
+        return reader(file.path, raw)
+
+    # -- stage 2: embed, write, commit, publish (main thread) -----------------------------
+    def _commit(self, prepared: _Prepared, groups: tuple[str, ...], uploader: str,
+                report: IngestReport, done: int, total: int, notify: ProgressCallback) -> None:
+        file = prepared.file
+        catalog = self.services.catalog
+        if prepared.skip_reason:
+            existing = catalog.get(file.doc_id)
+            if existing and prepared.skip_reason == "unchanged" and existing.groups != groups:
+                self.set_groups(file.doc_id, groups)
+            report.skipped.append(file.source)
+            notify(Progress("skipped", file.source, done, total, message=prepared.skip_reason))
+            return
+        if not prepared.error:
+            try:
+                self._write(prepared, groups, uploader, report, done, total, notify)
+                return
+            except DocqaError as e:
+                prepared.error = str(e)
+        self._record_failure(prepared, groups, uploader)
+        report.failed.append(FailedFile(str(file.path), prepared.error))
+        notify(Progress("failed", file.source, done, total, message=prepared.error))
+
+    def _write(self, prepared: _Prepared, groups: tuple[str, ...], uploader: str,
+               report: IngestReport, done: int, total: int, notify: ProgressCallback) -> None:
+        file, parsed = prepared.file, prepared.parsed
+        assert parsed is not None
+        services = self.services
+        stamp = _now()
+        chunks = [
+            Chunk(doc_id=file.doc_id, version=prepared.version, chunk_index=i,
+                  source=file.source, title=parsed.title, page_start=d.page_start,
+                  page_end=d.page_end, section=d.section, text=d.text, groups=groups,
+                  n_tokens=d.n_tokens, ingested_at=stamp)
+            for i, d in enumerate(prepared.drafts)
+        ]
+        notify(Progress("embedding", file.source, done - 1, total, 0, len(chunks)))
+        # Longest first, in slices: each slice pads to similar lengths, which is cheaper.
+        order = sorted(range(len(chunks)), key=lambda i: -len(chunks[i].text))
+        for start in range(0, len(order), EMBED_SLICE):
+            batch = [chunks[i] for i in order[start:start + EMBED_SLICE]]
+            t0 = time.perf_counter()
+            dense = services.embedder.embed(
+                [embedding_text(c.title, c.section, c.text) for c in batch])
+            self.embed_seconds += time.perf_counter() - t0
+            services.index.upsert([
+                IndexedChunk(c, dense[j], services.sparse.encode_document(c.text))
+                for j, c in enumerate(batch)
+            ])
+            notify(Progress("embedding", file.source, done - 1, total,
+                            min(start + EMBED_SLICE, len(chunks)), len(chunks)))
+        stored = self._store_original(file, prepared.version)
+        previous = services.catalog.get(file.doc_id)
+        status = DocStatus.NEEDS_OCR if parsed.image_only_pages else DocStatus.INDEXED
+        record = DocumentRecord(
+            doc_id=file.doc_id, source=file.source, title=parsed.title,
+            version=prepared.version, status=status, error="", pages=len(parsed.pages),
+            chunks=len(chunks), ocr_pages=parsed.image_only_pages, groups=groups,
+            uploaded_by=uploader, ingested_at=stamp, size_bytes=prepared.size,
+            stored_path=stored, published=False,
+        )
+        services.catalog.put(record)
+        services.index.publish(file.doc_id, prepared.version)
+        services.catalog.update(file.doc_id, published=True)
+        if previous and previous.stored_path != stored:
+            self._drop_original(previous.stored_path)
+        report.chunks += len(chunks)
+        report.pages += len(parsed.pages)
+        if status is DocStatus.NEEDS_OCR:
+            report.needs_ocr.append(file.source)
+        if chunks:
+            report.ingested.append(file.source)
+        stage = "needs_ocr" if status is DocStatus.NEEDS_OCR else "indexed"
+        pages_note = (f"pages without text (need OCR): {list(parsed.image_only_pages)}"
+                      if parsed.image_only_pages else "")
+        notify(Progress(stage, file.source, done, total, len(chunks), len(chunks), pages_note))
+
+    def _record_failure(self, prepared: _Prepared, groups: tuple[str, ...],
+                        uploader: str) -> None:
+        """A failed new file is listed as failed; a failed re-index keeps the live version."""
+        catalog, file = self.services.catalog, prepared.file
+        existing = catalog.get(file.doc_id)
+        if existing and existing.status in (DocStatus.INDEXED, DocStatus.NEEDS_OCR):
+            catalog.update(file.doc_id, error=f"re-index failed: {prepared.error}")
+            return
+        catalog.put(DocumentRecord(
+            doc_id=file.doc_id, source=file.source, title=file.path.stem, version="",
+            status=DocStatus.FAILED, error=prepared.error, pages=0, chunks=0, ocr_pages=(),
+            groups=groups, uploaded_by=uploader, ingested_at=_now(), size_bytes=prepared.size,
+            stored_path="",
+        ))
+
+    # -- originals -------------------------------------------------------------------------
+    def _store_original(self, file: SourceFile, version: str) -> str:
+        folder = self.services.settings.originals_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{version}{file.path.suffix.lower()}"
+        if not target.exists():
+            tmp = target.with_suffix(target.suffix + ".part")
+            shutil.copyfile(file.path, tmp)
+            tmp.replace(target)
+        return target.name
+
+    def _drop_original(self, name: str) -> None:
+        if not name:
+            return
+        version = Path(name).stem
+        if any(r.stored_path == name for r in self.services.catalog.with_version(version)):
+            return
+        (self.services.settings.originals_dir / name).unlink(missing_ok=True)

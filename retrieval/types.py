@@ -1,0 +1,94 @@
+"""Plain values passed between docqa's parts. No SDK type ever leaves its adapter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+EVERYONE = "everyone"
+
+
+class DocStatus(StrEnum):
+    INDEXED = "indexed"
+    NEEDS_OCR = "needs_ocr"  # indexed, but some pages are images without a text layer
+    FAILED = "failed"
+    DELETING = "deleting"  # a delete was started; finished on the next start if interrupted
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document version, with where it came from and who may read it."""
+
+    doc_id: str
+    version: str
+    chunk_index: int
+    source: str
+    title: str
+    page_start: int  # 1-based
+    page_end: int
+    section: str
+    text: str
+    groups: tuple[str, ...]
+    n_tokens: int
+    ingested_at: str
+
+
+@dataclass(frozen=True)
+class SparseVector:
+    indices: tuple[int, ...]
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """One row of the document catalog."""
+
+    doc_id: str
+    source: str
+    title: str
+    version: str
+    status: DocStatus
+    error: str
+    pages: int
+    chunks: int
+    ocr_pages: tuple[int, ...]
+    groups: tuple[str, ...]
+    uploaded_by: str
+    ingested_at: str
+    size_bytes: int
+    stored_path: str
+    published: bool = True
+
+
+@dataclass(frozen=True)
+class FailedFile:
+    path: str
+    error: str
+
+
+@dataclass
+class IngestReport:
+    ingested: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[FailedFile] = field(default_factory=list)
+    needs_ocr: list[str] = field(default_factory=list)
+    chunks: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "ingested": list(self.ingested),
+            "skipped": list(self.skipped),
+            "failed": [{"path": f.path, "error": f.error} for f in self.failed],
+            "needs_ocr": list(self.needs_ocr),
+            "chunks": self.chunks,
+            "pages": self.pages,
+            "seconds": round(self.seconds, 3),
+        }
