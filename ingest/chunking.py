@@ -37,6 +37,8 @@ class ChunkDraft:
     page_end: int
     section: str
     n_tokens: int
+    #: (character offset, page) wherever the text moves on to another page
+    page_breaks: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -230,14 +232,24 @@ class Chunker:
             yield current
 
     @staticmethod
-    def _join(units: list[_Unit]) -> str:
+    def _join_with_breaks(units: list[_Unit]) -> tuple[str, tuple[tuple[int, int], ...]]:
         parts: list[str] = []
+        breaks: list[tuple[int, int]] = []
+        length = 0
         for i, unit in enumerate(units):
             if i:
                 same = unit.paragraph == units[i - 1].paragraph and unit.kind == "sentence"
                 parts.append(" " if same else "\n")
+                length += 1
+                if unit.page != units[i - 1].page:
+                    breaks.append((length, unit.page))
             parts.append(unit.text)
-        return "".join(parts)
+            length += len(unit.text)
+        return "".join(parts), tuple(breaks)
+
+    @classmethod
+    def _join(cls, units: list[_Unit]) -> str:
+        return cls._join_with_breaks(units)[0]
 
     def _fitting(self, units: list[_Unit], prefix: str) -> Iterator[list[_Unit]]:
         if self._fits(prefix + self._join(units)):
@@ -266,12 +278,13 @@ class Chunker:
             content = [u for u in group if u.kind != "heading"]
             section = content[0].section if content else group[0].section
             for part in self._fitting(group, prefix(section)):
-                text = self._join(part)
+                text, breaks = self._join_with_breaks(part)
                 drafts.append(ChunkDraft(
                     text=text,
-                    page_start=min(u.page for u in part),
+                    page_start=part[0].page,
                     page_end=max(u.page for u in part),
                     section=section,
                     n_tokens=self._count(text),
+                    page_breaks=breaks,
                 ))
         return drafts

@@ -224,7 +224,7 @@ class Ingestor:
             Chunk(doc_id=file.doc_id, version=prepared.version, chunk_index=i,
                   source=file.source, title=parsed.title, page_start=d.page_start,
                   page_end=d.page_end, section=d.section, text=d.text, groups=groups,
-                  n_tokens=d.n_tokens, ingested_at=stamp)
+                  n_tokens=d.n_tokens, ingested_at=stamp, page_breaks=d.page_breaks)
             for i, d in enumerate(prepared.drafts)
         ]
         notify(Progress("embedding", file.source, done - 1, total, 0, len(chunks)))

@@ -72,6 +72,7 @@ def chunk_payload(chunk: Chunk, state: str) -> dict[str, Any]:
         "groups": list(chunk.groups),
         "n_tokens": chunk.n_tokens,
         "ingested_at": chunk.ingested_at,
+        "page_breaks": [list(b) for b in chunk.page_breaks],
         "state": state,
     }
 
@@ -90,6 +91,7 @@ def chunk_from_payload(payload: Mapping[str, Any]) -> Chunk:
         groups=tuple(payload.get("groups", ())),
         n_tokens=int(payload.get("n_tokens", 0)),
         ingested_at=str(payload.get("ingested_at", "")),
+        page_breaks=tuple((int(o), int(p)) for o, p in payload.get("page_breaks", ())),
     )
 
 

@@ -31,6 +31,22 @@ class Chunk:
     groups: tuple[str, ...]
     n_tokens: int
     ingested_at: str
+    #: (character offset, page) wherever the text moves on to another page
+    page_breaks: tuple[tuple[int, int], ...] = ()
+
+    def page_at(self, offset: int) -> int:
+        """The 1-based page of the character at ``offset`` in ``text``."""
+        page = self.page_start
+        for start, number in self.page_breaks:
+            if offset < start:
+                break
+            page = number
+        return page
+
+    def page_of(self, passage: str) -> int:
+        """The page on which ``passage`` starts (the chunk's first page if not found)."""
+        found = self.text.find(passage)
+        return self.page_at(found) if found >= 0 else self.page_start
 
 
 @dataclass(frozen=True)

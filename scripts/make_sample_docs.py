@@ -357,8 +357,9 @@ def handbook() -> Story:
             "5. Conduct",
             "6. IT &amp; security basics",
             "7. Health and safety",
-            "8. Leaving the company",
-            "9. Contacts",
+            "8. Performance and development",
+            "9. Leaving the company",
+            "10. Contacts",
         ],
     )
     s.pb()
@@ -409,8 +410,7 @@ def handbook() -> Story:
         "policies: the Travel and Expense Policy and the Information Security Policy. "
         "They are referred to here but not repeated, so that there is exactly one "
         "authoritative place for every rule. If something is unclear, ask your manager "
-        "or write to hr@kestrelmoor.example. Suggestions for the next version are "
-        "welcome at any time; HR reviews the handbook once a year in November.",
+        "or write to hr@kestrelmoor.example.",
     )
     s.h2("1.4 Your first weeks")
     s.p(
@@ -629,7 +629,8 @@ def handbook() -> Story:
         "over. Book through the learning platform whenever possible so that the "
         "company pays the provider directly. If you pay yourself, upload the invoice "
         "and proof of payment in the HR portal no later than 60 days after the course "
-        "has ended and request reimburse{-}ment there; late claims cannot be paid."
+        "has ended, and choose the learning form to request reimburse{-}ment; late "
+        "claims cannot be paid."
     )
     s.p(
         "In addition to the budget, every employee has five learning days per year that "
@@ -822,8 +823,52 @@ def handbook() -> Story:
     s.pb()
 
     # 8 -------------------------------------------------------------------
-    s.h1("8. Leaving the company")
-    s.h2("8.1 Notice periods and resignation")
+    s.h1("8. Performance and development")
+    s.h2("8.1 Goals and feedback")
+    s.p(
+        "At the start of each year you agree three to five goals with your manager. "
+        "Goals should be specific enough that both of you can tell at the end of the "
+        "year whether they were reached. A structured check-in takes place in "
+        "September, and the annual review conversation takes place in March. Feedback "
+        "between these dates is encouraged and does not have to wait for a formal "
+        "meeting.",
+        "The annual review uses a four-point scale: \"exceeds expectations\", \"fully "
+        "meets expectations\", \"partly meets expectations\" and \"does not meet "
+        "expectations\". Before the review conversation, you complete a short "
+        "self-assessment in the HR portal. Ratings are calibrated across each department "
+        "so that the same standards apply in every team.",
+    )
+    s.h2("8.2 Job levels and promotions")
+    s.p(
+        "Kestrelmoor uses seven job levels, L1 to L7, which are described with typical "
+        "responsibilities and skills in the career framework on the intranet. Managers "
+        "can propose a promotion to the next level twice a year, in March and in "
+        "September. Each proposal is reviewed by a promotion committee consisting of "
+        "the department head and an HR business partner, who confirm the promotion or "
+        "explain in writing what is still missing.",
+    )
+    s.h2("8.3 Internal job changes")
+    s.p(
+        "Open positions are published on the internal job board for at least 10 "
+        "working days before they are advertised externally. If you have been in your "
+        "current role for at least 12 months, you can apply for an internal position "
+        "without your manager's approval; please tell your manager before your first "
+        "interview. A change of team normally takes effect within three months of the "
+        "offer being accepted, so that both teams can plan the handover.",
+    )
+    s.h2("8.4 Mentoring")
+    s.p(
+        "Our cross-location mentoring programme pairs colleagues with an experienced "
+        "mentor from another department and, where possible, another office. Each round "
+        "lasts six months and starts in February and in August. Applications open six "
+        "weeks before each start date; mentors and mentees meet at least once a month, "
+        "during working time.",
+    )
+    s.pb()
+
+    # 9 -------------------------------------------------------------------
+    s.h1("9. Leaving the company")
+    s.h2("9.1 Notice periods and resignation")
     s.p(
         "During the six-month probation period, either side can end the employment "
         "with two weeks' notice. After the probation period, the notice period for both "
@@ -833,7 +878,7 @@ def handbook() -> Story:
         "letter is not sufficient. Hand or send your signed letter to HR and inform "
         "your manager at the same time.",
     )
-    s.h2("8.2 Handover, remaining leave and flexitime")
+    s.h2("9.2 Handover, remaining leave and flexitime")
     s.p(
         "Within the first week after notice has been given, you and your manager agree "
         "on a written handover plan. Remaining leave should be taken during the notice "
@@ -842,7 +887,7 @@ def handbook() -> Story:
         "zero by your last working day; positive hours that cannot be reduced are paid "
         "out at your regular hourly rate.",
     )
-    s.h2("8.3 Your last working day")
+    s.h2("9.3 Your last working day")
     s.bullets(
         "Return your laptop, phone, badge, keys and corporate card to the IT Service "
         "Point or to reception by 16:00 on your last working day.",
@@ -853,7 +898,7 @@ def handbook() -> Story:
         "Private photos or files on company devices must be removed by you beforehand; "
         "IT does not copy private data.",
     )
-    s.h2("8.4 Exit interview, reference letter and alumni")
+    s.h2("9.4 Exit interview, reference letter and alumni")
     s.p(
         "HR offers every leaver an exit interview during the last two weeks of "
         "employment. It is voluntary, and the notes are anonymised before they are "
@@ -867,8 +912,8 @@ def handbook() -> Story:
     )
     s.pb()
 
-    # 9 -------------------------------------------------------------------
-    s.h1("9. Contacts")
+    # 10 ------------------------------------------------------------------
+    s.h1("10. Contacts")
     s.p(
         "Table 4 lists the most important contacts. Internal phone extensions can be "
         "dialled directly from every office phone and from the softphone on your "
@@ -897,6 +942,253 @@ def handbook() -> Story:
     s.p(
         "This handbook replaces all earlier versions. It was prepared by HR together "
         "with the works council, which agreed to sections 2 and 3 on 27 November 2025.",
+    )
+    return s
+
+
+# --------------------------------------------------------------------------
+# 2. Travel and expense policy
+# --------------------------------------------------------------------------
+
+def travel_policy() -> Story:
+    s = Story()
+    s.cover(
+        "KESTRELMOOR SYSTEMS GMBH &mdash; FINANCE",
+        "Travel and Expense Policy",
+        "Approval, booking and reimbursement of business travel and other business "
+        "expenses.",
+        [
+            ("Version", "2.4"),
+            ("Effective date", "1 March 2026"),
+            ("Policy owner", "Tobias Renkhoff, Chief Financial Officer"),
+            ("Applies to", "All employees, interns and working students of Kestrelmoor "
+                           "Systems GmbH and its subsidiaries, and contractors whose "
+                           "contract refers to this policy"),
+            ("Classification", "Internal"),
+        ],
+    )
+    s.h1("1. Purpose and principles")
+    s.p(
+        "This policy explains how business trips are approved, booked and reimbursed, "
+        "and which other business expenses the company pays. The guiding principle is "
+        "simple: travel when it adds real value, choose the option that is sensible for "
+        "the company rather than the most comfortable one, and claim what you actually "
+        "spent &mdash; no more and no less.",
+        "Before you travel, consider whether a video call would serve the same purpose. "
+        "Internal meetings between our locations should be held online unless there is "
+        "a clear reason to meet in person, such as onboarding, team planning sessions "
+        "or workshops.",
+        "Questions about bookings go to the Travel Desk (travel@kestrelmoor.example, "
+        "extension 2310). Questions about expense claims and reimbursements go to "
+        "Accounts Payable (expenses@kestrelmoor.example).",
+    )
+    s.pb()
+
+    s.h1("2. Approval and booking")
+    s.h2("2.1 Trip approval")
+    s.p(
+        "Every business trip must be approved in the Expense Portal before anything is "
+        "booked. The approver depends on the estimated total cost of the trip, "
+        "including transport, accommodation and per diems, as shown in Table 1. "
+        "Regardless of the cost, trips outside Europe must be approved at least by the "
+        "department head.",
+    )
+    s.table(
+        "Table 1: Approval thresholds for business trips",
+        ["Estimated total cost of the trip", "Approver", "Additional requirement"],
+        [
+            ["Up to EUR 500", "Line manager", "None"],
+            ["EUR 500.01 to EUR 2,500", "Department head", "None"],
+            ["EUR 2,500.01 to EUR 10,000", "Chief Financial Officer",
+             "Budget check by Controlling"],
+            ["More than EUR 10,000", "Managing Director",
+             "Budget check by Controlling and a written business case"],
+        ],
+        [1.6, 1.3, 2.1],
+    )
+    s.h2("2.2 Booking")
+    s.p(
+        "All flights, rail tickets, hotels and rental cars are booked through the "
+        "Travel Desk or through the booking tool in the Expense Portal, which applies "
+        "our negotiated rates automatically. Bookings made privately are only "
+        "reimbursed if they were cheaper than the best option shown in the booking "
+        "tool at the time of booking; attach a screenshot as proof.",
+        "Flights should be booked at least 14 days before departure. The Travel Desk "
+        "needs two working days to process a booking request, so please do not send "
+        "requests on the day before you travel.",
+    )
+    s.h2("2.3 Group travel insurance")
+    s.p(
+        "All business trips are covered by the company's group travel insurance, "
+        "including medical treatment abroad, repatriation and loss of luggage. Private "
+        "travel insurance for business trips is therefore not reimbursed. The "
+        "insurance card with the 24-hour assistance number can be downloaded from the "
+        "Expense Portal.",
+    )
+    s.pb()
+
+    s.h1("3. Transport")
+    s.h2("3.1 Rail")
+    s.p(
+        "For journeys within Germany and to neighbouring countries, rail is the "
+        "default means of transport. Second class is standard; first class may be "
+        "booked for journeys with a scheduled travel time of three hours or more in one "
+        "direction. The company pays for a BahnCard 50 (second class) for employees who "
+        "expect to make at least 10 business rail journeys per year.",
+    )
+    s.h2("3.2 Air travel")
+    s.p(
+        "Flights are permitted when the rail journey would take more than six hours in "
+        "one direction or when the destination cannot reasonably be reached by rail. "
+        "Economy class is standard. For flights with a scheduled flight time of more "
+        "than six hours, premium economy may be booked. Business class requires the "
+        "prior written approval of the Managing Director and is only granted in "
+        "exceptional cases, for example for medical reasons. Checked baggage is "
+        "reimbursed when you carry equipment or when the trip lasts three nights or "
+        "more.",
+    )
+    s.h2("3.3 Rental cars and private cars")
+    s.p(
+        "Rental cars are booked in the compact or midsize category; larger vehicles "
+        "only when transporting equipment or four or more people. Electric and hybrid "
+        "models are preferred where available. Return the car with a full tank or "
+        "charged battery; refuelling charges of the rental company are not reimbursed.",
+        "If you use your private car for a business trip, you receive a mileage "
+        "allowance of EUR 0.30 per kilometre driven. For trips longer than 400 "
+        "kilometres (round trip), the allowance is limited to the price of a second "
+        "class rail ticket for the same journey, unless you had to transport equipment. "
+        "Parking fees and tolls are reimbursed against receipts. Fines for traffic or "
+        "parking offences are never reimbursed, and the company does not cover damage "
+        "to private vehicles.",
+    )
+    s.h2("3.4 Taxis and local transport")
+    s.p(
+        "Use public transport at your destination where reasonable. Taxis and "
+        "ride-hailing services are reimbursed when public transport is not available or "
+        "not practical, when you carry heavy equipment, or for journeys between 22:00 "
+        "and 06:00. Tips for taxi rides are reimbursed up to 10 percent of the fare.",
+    )
+    s.pb()
+
+    s.h1("4. Accommodation and per diems")
+    s.h2("4.1 Hotels")
+    s.p(
+        "Book standard rooms in business hotels close to your destination. Table 2 sets "
+        "the maximum rate per night, including taxes but excluding breakfast, for our "
+        "most frequent destinations. For cities that are not listed, the cap is EUR 130 "
+        "per night. If a trade fair or a major event raises local prices, the Travel "
+        "Desk can approve a higher rate in advance; otherwise any amount above the cap "
+        "is not reimbursed. You may stay with friends or family, but no accommodation "
+        "allowance is paid in that case.",
+    )
+    s.h2("4.2 Meal per diem")
+    s.p(
+        "Instead of reimbursing individual meal receipts, the company pays a daily meal "
+        "allowance (per diem). The full per diem applies to each full calendar day away "
+        "from home. On the day of departure and the day of return, and for day trips of "
+        "more than eight hours, you receive half of the per diem. Day trips of eight "
+        "hours or less do not qualify for a per diem.",
+        "If a meal is provided, for example by a customer, at a conference or as part "
+        "of the hotel rate, the per diem is reduced by 20 percent for breakfast and by "
+        "40 percent each for lunch and dinner. Record provided meals in your claim; the "
+        "Expense Portal calculates the reduction automatically.",
+    )
+    s.table(
+        "Table 2: Hotel caps and meal per diems by city",
+        ["City", "Country", "Hotel cap per night", "Meal per diem (full day)", "Currency"],
+        [
+            ["Leipzig", "Germany", "120", "32", "EUR"],
+            ["Berlin", "Germany", "150", "36", "EUR"],
+            ["Hamburg", "Germany", "160", "36", "EUR"],
+            ["Munich", "Germany", "175", "38", "EUR"],
+            ["Rotterdam", "Netherlands", "155", "38", "EUR"],
+            ["Amsterdam", "Netherlands", "190", "42", "EUR"],
+            ["Graz", "Austria", "125", "32", "EUR"],
+            ["Vienna", "Austria", "150", "36", "EUR"],
+            ["Paris", "France", "205", "45", "EUR"],
+            ["London", "United Kingdom", "210", "48", "GBP"],
+            ["Zurich", "Switzerland", "260", "65", "CHF"],
+            ["Warsaw", "Poland", "520", "140", "PLN"],
+            ["New York", "United States", "320", "80", "USD"],
+            ["Singapore", "Singapore", "300", "75", "SGD"],
+            ["All other locations", "-", "130", "34", "EUR"],
+        ],
+        [1.3, 1.3, 1.1, 1.2, 0.8],
+    )
+    s.pb()
+
+    s.h1("5. Other business expenses")
+    s.h2("5.1 Business meals and entertainment")
+    s.p(
+        "Business meals with customers, partners or job candidates are reimbursed up to "
+        "EUR 70 per person, including drinks and tip. The most senior Kestrelmoor "
+        "employee present pays and claims the expense. The claim must list the names "
+        "and companies of all participants and the business purpose of the meal.",
+        "Meals among employees only are not reimbursed, with the exception of approved "
+        "team events, which have a separate budget of EUR 50 per person per quarter. "
+        "Alcohol is only reimbursed as part of a business meal with external guests.",
+    )
+    s.h2("5.2 Other reimbursable costs")
+    s.bullets(
+        "Laundry, for trips of more than five consecutive nights.",
+        "Visa fees and vaccinations that are required for a business trip, in full.",
+        "Business calls from a private phone, against an itemised bill. Roaming on "
+        "company phones is covered by the company mobile plan.",
+        "Hotel internet access, if it is not included in the room rate.",
+        "Conference fees booked through the Travel Desk.",
+    )
+    s.h2("5.3 Costs that are not reimbursed")
+    s.bullets(
+        "Personal items such as toiletries, clothing or luggage.",
+        "Minibar, pay-TV and room service beyond the per diem.",
+        "Fines, penalties and parking tickets.",
+        "Upgrades of flights, trains or rooms, unless approved under this policy.",
+        "Costs of accompanying family members or friends.",
+        "Private travel insurance (see section 2.3).",
+    )
+    s.pb()
+
+    s.h1("6. Receipts and claims")
+    s.h2("6.1 Receipts")
+    s.p(
+        "Submit an itemised receipt for every expense of EUR 15 or more. A credit card "
+        "slip alone is not sufficient, because it does not show what was purchased. "
+        "Photograph or scan each receipt with the Expense Portal app; once the claim "
+        "has been approved, you do not need to keep the paper originals. For expenses "
+        "below EUR 15 without a receipt, such as parking meters or tips, a "
+        "self-declaration in the portal is accepted up to a total of EUR 60 per month.",
+        "Hotel and rental car invoices must be addressed to Kestrelmoor Systems GmbH, "
+        "Lindenhofer Allee 27, 04179 Leipzig, Germany, so that the company can reclaim "
+        "VAT. Invoices addressed to you personally delay your reimbursement.",
+    )
+    s.h2("6.2 Deadlines for expense claims")
+    s.p(
+        "Submit your expense claim in the Expense Portal within 30 days after the end "
+        "of the trip. Claims submitted more than 90 days after the end of the trip are "
+        "not reimbursed, unless the delay was caused by the company. For expenses that "
+        "are not related to a trip, the periods start on the date of the receipt.",
+        "Approvers review claims within 10 working days. Claims that have been fully "
+        "approved by the 20th of a month are reimbursed with that month's payroll; "
+        "claims approved after the 20th are paid with the following month's payroll.",
+        "At the end of the year, claims for all trips that ended on or before "
+        "15 December must be submitted by 10 January of the following year, so that "
+        "the costs are booked in the correct financial year.",
+    )
+    s.h1("7. Corporate cards and travel advances")
+    s.p(
+        "Employees who travel on business more than six times a year receive a "
+        "corporate credit card. The card has a monthly limit of EUR 5,000, is issued in "
+        "your name and is settled by the company; you remain responsible for submitting "
+        "a receipt for every transaction within the deadlines in section 6.2. Cash "
+        "withdrawals with the corporate card are limited to EUR 300 per trip. Private "
+        "use of the card is not permitted; if it happens by mistake, state it in your "
+        "next claim so that the amount can be deducted from your salary. A lost or "
+        "stolen card must be blocked at once via the card issuer's 24-hour hotline and "
+        "reported to Accounts Payable.",
+        "Employees without a corporate card can request a travel advance of up to 80 "
+        "percent of the estimated trip costs. Advances must be requested at least 10 "
+        "working days before departure and are settled in the expense claim for the "
+        "trip; amounts that were not used are deducted from the next salary payment.",
     )
     return s
 

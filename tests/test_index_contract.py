@@ -1,0 +1,164 @@
+"""One contract, every ``VectorIndex`` adapter: the embedded engine and the server client
+(against qdrant-client's local mode, which speaks the server's API)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval.errors import IndexError_
+from retrieval.index import HybridQuery, IndexedChunk, SearchFilter, VectorIndex
+from retrieval.sparse import Bm25Encoder
+from retrieval.types import Chunk
+
+DIM = 8
+BM25 = Bm25Encoder()
+
+
+def _vector(seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).normal(size=DIM).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def _chunks(doc_id: str, version: str, texts: list[str], groups: tuple[str, ...] = ("everyone",),
+            seed: int = 0) -> list[IndexedChunk]:
+    return [
+        IndexedChunk(
+            Chunk(doc_id=doc_id, version=version, chunk_index=i, source=f"{doc_id}.pdf",
+                  title=doc_id, page_start=i + 1, page_end=i + 1, section="S", text=text,
+                  groups=groups, n_tokens=len(text.split()), ingested_at="2026-01-01"),
+            _vector(seed + i), BM25.encode_document(text))
+        for i, text in enumerate(texts)
+    ]
+
+
+def _embedded(path: Path) -> VectorIndex:
+    from retrieval.qdrant_edge_index import EmbeddedQdrantIndex
+
+    return EmbeddedQdrantIndex(path / "edge")
+
+
+def _server(path: Path) -> VectorIndex:
+    from retrieval.qdrant_server_index import QdrantServerIndex
+
+    return QdrantServerIndex("contract", location=":memory:")
+
+
+ADAPTERS: dict[str, Callable[[Path], VectorIndex]] = {"embedded": _embedded, "server": _server}
+
+
+@pytest.fixture(params=sorted(ADAPTERS))
+def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorIndex]:
+    idx = ADAPTERS[request.param](tmp_path)
+    idx.ensure_ready(DIM)
+    yield idx
+    idx.close()
+
+
+def _query(text: str, dense: np.ndarray | None = None, **kw: object) -> HybridQuery:
+    return HybridQuery(dense=dense, sparse=BM25.encode_query(text), **kw)  # type: ignore[arg-type]
+
+
+def test_pending_points_are_invisible_until_published(index: VectorIndex) -> None:
+    index.upsert(_chunks("a", "v1", ["parking garage rules", "holiday leave days"]))
+    assert index.count("a") == 0
+    assert index.search(_query("parking")) == []
+    index.publish("a", "v1")
+    assert index.count("a") == 2
+    assert index.search(_query("parking"))[0].chunk.text == "parking garage rules"
+
+
+def test_publish_replaces_the_old_version(index: VectorIndex) -> None:
+    index.upsert(_chunks("a", "v1", ["old text one", "old text two", "old text three"]))
+    index.publish("a", "v1")
+    index.upsert(_chunks("a", "v2", ["new text"], seed=10))
+    assert index.count("a") == 3  # the old version stays live while the new one is written
+    index.publish("a", "v2")
+    assert [c.text for c in index.chunks("a")] == ["new text"]
+    assert index.count(live_only=False) == 1
+
+
+def test_delete_document_removes_all_its_chunks(index: VectorIndex) -> None:
+    index.upsert(_chunks("a", "v1", ["alpha one", "alpha two"]))
+    index.upsert(_chunks("b", "v1", ["beta one"], seed=5))
+    index.publish("a", "v1")
+    index.publish("b", "v1")
+    index.delete_document("a")
+    assert index.count("a", live_only=False) == 0
+    assert index.count("b") == 1
+
+
+def test_delete_unpublished_cleans_up_an_interrupted_write(index: VectorIndex) -> None:
+    index.upsert(_chunks("a", "v1", ["kept"]))
+    index.publish("a", "v1")
+    index.upsert(_chunks("b", "v1", ["half written one", "half written two"], seed=3))
+    assert index.delete_unpublished() == 2
+    assert index.count(live_only=False) == 1
+
+
+def test_group_filter_is_applied_inside_the_query(index: VectorIndex) -> None:
+    index.upsert(_chunks("pub", "v1", ["salary review process overview"]))
+    index.upsert(_chunks("hr", "v1", ["salary bands level five"], groups=("hr",), seed=7))
+    index.publish("pub", "v1")
+    index.publish("hr", "v1")
+    q = _query("salary", dense=_vector(7), filter=SearchFilter(groups=("everyone",)))
+    assert {h.chunk.doc_id for h in index.search(q)} == {"pub"}
+    q = _query("salary", dense=_vector(7), filter=SearchFilter(groups=("everyone", "hr")))
+    assert {h.chunk.doc_id for h in index.search(q)} == {"pub", "hr"}
+    index.set_groups("hr", ["everyone"])
+    q = _query("salary", filter=SearchFilter(groups=("everyone",)))
+    assert {h.chunk.doc_id for h in index.search(q)} == {"pub", "hr"}
+
+
+def test_doc_filter_and_dense_only_and_hybrid(index: VectorIndex) -> None:
+    index.upsert(_chunks("a", "v1", ["red apples", "green pears", "yellow bananas"]))
+    index.publish("a", "v1")
+    dense_only = index.search(HybridQuery(dense=_vector(1), sparse=None, limit=3))
+    assert dense_only[0].chunk.text == "green pears"  # the chunk stored with _vector(1)
+    hybrid = index.search(_query("bananas", dense=_vector(2), limit=3))
+    assert hybrid[0].chunk.text == "yellow bananas"  # first in both lists
+    none = index.search(_query("bananas", filter=SearchFilter(doc_ids=("zzz",))))
+    assert none == []
+
+
+def test_equal_scores_come_back_in_a_stable_order(index: VectorIndex) -> None:
+    texts = [f"identical words here {i}" for i in range(30)]
+    index.upsert(_chunks("a", "v1", texts))
+    index.publish("a", "v1")
+    q = _query("identical words", limit=10)
+    first = [h.chunk.chunk_index for h in index.search(q)]
+    for _ in range(3):
+        assert [h.chunk.chunk_index for h in index.search(q)] == first
+
+
+def test_payload_round_trips(index: VectorIndex) -> None:
+    [chunk] = _chunks("a", "v1", ["round trip"], groups=("hr", "legal"))
+    index.upsert([chunk])
+    index.publish("a", "v1")
+    assert index.chunks("a") == [chunk.chunk]
+
+
+def test_a_different_dimension_is_refused(tmp_path: Path) -> None:
+    from retrieval.qdrant_edge_index import EmbeddedQdrantIndex
+
+    first = EmbeddedQdrantIndex(tmp_path / "edge")
+    first.ensure_ready(DIM)
+    first.close()
+    again = EmbeddedQdrantIndex(tmp_path / "edge")
+    with pytest.raises(IndexError_, match="dimensional"):
+        again.ensure_ready(DIM * 2)
+
+
+def test_a_second_process_on_one_embedded_index_gets_a_clear_message(tmp_path: Path) -> None:
+    from retrieval.qdrant_edge_index import EmbeddedQdrantIndex
+
+    holder = EmbeddedQdrantIndex(tmp_path / "edge")
+    holder.ensure_ready(DIM)
+    try:
+        with pytest.raises(IndexError_, match="another docqa process"):
+            EmbeddedQdrantIndex(tmp_path / "edge").ensure_ready(DIM)
+    finally:
+        holder.close()

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from ingest.normalise import normalise_pages, normalise_text
+
+
+def test_nfkc_expands_ligatures_and_drops_invisible_characters() -> None:
+    assert normalise_text("Au\ufb02age \ufb01nal co\u00adoperate\u200b") == "Auflage final cooperate"
+
+
+def test_words_hyphenated_across_lines_are_joined() -> None:
+    assert normalise_text("claims for reimburse-\nment are due") == (
+        "claims for reimbursement are due")
+    assert normalise_text("a well-known fact") == "a well-known fact"
+
+
+def test_running_headers_and_footers_are_removed_but_body_kept() -> None:
+    bodies = ["Leave is 28 days.", "Sick pay starts day one.", "Travel needs approval.",
+              "Laptops are encrypted.", "Expenses within 30 days."]
+    pages = [f"Acme GmbH - Handbook v3\n{body}\nPage {i} of 5 - Internal"
+             for i, body in enumerate(bodies, 1)]
+    cleaned = normalise_pages(pages)
+    assert cleaned == bodies
+
+
+def test_short_documents_keep_their_lines() -> None:
+    pages = ["Title\nOne", "Title\nTwo"]
+    assert normalise_pages(pages) == pages
