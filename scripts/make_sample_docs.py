@@ -35,7 +35,9 @@ reportlab is a development-only dependency:
 from __future__ import annotations
 
 import argparse
+import calendar
 import io
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +58,8 @@ from reportlab.lib.units import mm  # noqa: E402
 from reportlab.lib.utils import simpleSplit  # noqa: E402
 from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: E402
 from reportlab.platypus import (  # noqa: E402
+    CondPageBreak,
+    KeepTogether,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -114,7 +118,7 @@ CELL = ParagraphStyle(
 CELL_HEAD = ParagraphStyle("CellHead", parent=CELL, fontName="Helvetica-Bold")
 CAPTION = ParagraphStyle(
     "Caption", parent=BODY, fontName="Helvetica-Bold", fontSize=9.5,
-    leading=12, spaceBefore=4, spaceAfter=4, textColor=MUTED, keepWithNext=1,
+    leading=12, spaceBefore=4, spaceAfter=4, textColor=MUTED,
 )
 COVER_KICKER = ParagraphStyle(
     "CoverKicker", parent=BODY, fontName="Helvetica-Bold", fontSize=11,
@@ -181,7 +185,9 @@ class Story(list):
 
     def bullets(self, *items: str) -> "Story":
         for item in items:
-            self.append(Paragraph(item, BULLET, bulletText="\u2022"))
+            # An en dash rather than U+2022: reportlab encodes the bullet as
+            # WinAnsi 0x7F, which text extractors (pypdf) turn into "\x7f".
+            self.append(Paragraph(item, BULLET, bulletText="\u2013"))
         self.append(Spacer(1, 4))
         return self
 
@@ -193,8 +199,6 @@ class Story(list):
 
     def table(self, caption: str | None, header: list[str], rows: list[list[str]],
               widths: list[float]) -> "Story":
-        if caption:
-            self.append(Paragraph(caption, CAPTION))
         data = [[Paragraph(c, CELL_HEAD) for c in header]]
         data += [[Paragraph(str(c), CELL) for c in row] for row in rows]
         tbl = Table(data, colWidths=_scaled(widths), repeatRows=1, hAlign="LEFT")
@@ -207,7 +211,15 @@ class Story(list):
             ("LEFTPADDING", (0, 0), (-1, -1), 4),
             ("RIGHTPADDING", (0, 0), (-1, -1), 4),
         ]))
-        self.append(tbl)
+        head = [Paragraph(caption, CAPTION)] if caption else []
+        if len(rows) <= 10:
+            # short tables move to the next page as a whole, with their caption
+            self.append(KeepTogether(head + [tbl]))
+        else:
+            # long tables split across pages (header row repeats); only make sure
+            # the caption and the first rows do not end up alone at a page bottom
+            self.append(CondPageBreak(120))
+            self.extend(head + [tbl])
         self.append(Spacer(1, 10))
         return self
 
@@ -269,6 +281,7 @@ class DocSpec:
     header_left: str
     header_right: str
     footer_left: str
+    created: str  # fixed creation/modification date (YYYY-MM-DD) in the metadata
     pages: tuple[int, int]  # allowed page-count range (inclusive)
     story: Callable[[], Story]
 
@@ -292,6 +305,11 @@ def _draw_page(canv, doc, spec: DocSpec, total: int | None) -> None:
 
 
 def _render(spec: DocSpec, total: int | None) -> tuple[bytes, int]:
+    # In invariant mode reportlab takes the metadata timestamp from
+    # SOURCE_DATE_EPOCH (falling back to 2000-01-01); pin it to the document's
+    # own date so that the output never depends on the caller's environment.
+    year, month, day = (int(x) for x in spec.created.split("-"))
+    epoch = str(calendar.timegm((year, month, day, 9, 0, 0)))
     buf = io.BytesIO()
     pages: list[int] = []
 
@@ -306,7 +324,15 @@ def _render(spec: DocSpec, total: int | None) -> tuple[bytes, int]:
         title=spec.title, author=AUTHOR, subject=spec.subject,
         keywords=spec.keywords, creator=CREATOR,
     )
-    doc.build(spec.story(), onFirstPage=on_page, onLaterPages=on_page)
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = epoch
+    try:
+        doc.build(spec.story(), onFirstPage=on_page, onLaterPages=on_page)
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
     return buf.getvalue(), len(pages)
 
 
@@ -1192,3 +1218,1210 @@ def travel_policy() -> Story:
     )
     return s
 
+
+# --------------------------------------------------------------------------
+# 3. Product manual: EdgeLink EL-420
+# --------------------------------------------------------------------------
+
+def _code(text: str) -> str:
+    return f'<font name="Courier">{text}</font>'
+
+
+def product_manual() -> Story:
+    s = Story()
+    s.cover(
+        "KESTRELMOOR SYSTEMS GMBH &mdash; EDGELINK PRODUCT FAMILY",
+        "EdgeLink EL-420 Industrial Sensor Gateway",
+        "User manual: installation, configuration, operation and maintenance.",
+        [
+            ("Product", "EdgeLink EL-420 (order codes EL-420-STD and EL-420-LTE)"),
+            ("Firmware version", "4.2"),
+            ("Document number", "KSM-EL420-UM-EN"),
+            ("Revision", "D, published April 2026"),
+            ("Manufacturer", "Kestrelmoor Systems GmbH, Lindenhofer Allee 27, "
+                             "04179 Leipzig, Germany"),
+            ("Technical support", "support@kestrelmoor.example"),
+        ],
+        [
+            "1. About this manual",
+            "2. Safety instructions",
+            "3. Product overview",
+            "4. Technical specifications",
+            "5. Installation",
+            "6. First-time setup",
+            "7. Configuration",
+            "8. Firmware updates",
+            "9. Error codes",
+            "10. Maintenance",
+            "11. Troubleshooting",
+            "12. Warranty and support",
+            "13. Disposal and conformity",
+            "Appendix A: Network ports",
+            "Appendix B: Serial interfaces and I/O terminals",
+        ],
+    )
+    s.pb()
+
+    # 1 -------------------------------------------------------------------
+    s.h1("1. About this manual")
+    s.p(
+        "This manual describes the installation, configuration, operation and "
+        "maintenance of the EdgeLink EL-420 industrial sensor gateway with firmware "
+        "version 4.2. It is intended for electricians, automation engineers and system "
+        "administrators who install or operate the device. Read the complete manual, in "
+        "particular the safety instructions in section 2, before you install the "
+        "device, and keep the manual available for later reference.",
+    )
+    s.h2("1.1 Conventions")
+    s.bullets(
+        "<b>WARNING</b> marks a hazard that can cause injury if it is ignored.",
+        "<b>CAUTION</b> marks a situation that can damage the device or other equipment.",
+        "<b>NOTE</b> marks useful additional information.",
+        "Menu paths in the web interface are written as Settings &gt; Network &gt; ETH1.",
+        f"Values that you type in, file names and commands are shown in "
+        f"{_code('monospaced type')}.",
+    )
+    s.h2("1.2 Related documents")
+    s.bullets(
+        "EdgeLink EL-420 Quick Start Guide (printed, included in the box)",
+        "EdgeLink EL-420 Modbus Register Reference, document KSM-EL420-MR-EN",
+        "Kestrel Fleet Administrator Guide, document KSM-FLEET-AG-EN",
+        "EU Declaration of Conformity for the EL-420, available in the support portal",
+    )
+    s.h2("1.3 Revision history")
+    s.table(
+        "Table 1: Revision history of this manual",
+        ["Revision", "Date", "Firmware", "Changes"],
+        [
+            ["A", "September 2023", "3.0", "First edition"],
+            ["B", "March 2024", "3.4", "Added the EL-420-LTE variant and cellular settings"],
+            ["C", "January 2025", "4.0", "Added OPC UA server and client, SNMPv3 monitoring"],
+            ["D", "April 2026", "4.2", "New error codes E410 to E412, revised maintenance "
+                                       "schedule, updated warranty terms"],
+        ],
+        [0.8, 1.2, 0.8, 3.2],
+    )
+    s.pb()
+
+    # 2 -------------------------------------------------------------------
+    s.h1("2. Safety instructions")
+    s.h2("2.1 Intended use")
+    s.p(
+        "The EL-420 is a gateway for collecting, pre-processing and forwarding "
+        "measurement and status data in industrial and building automation "
+        "installations. It is designed for installation in a closed control cabinet "
+        "with restricted access, in environments with pollution degree 2. Any other use "
+        "is not intended. The device must not be used in potentially explosive "
+        "atmospheres, and it must not be used for safety functions or in life-support "
+        "systems.",
+    )
+    s.h2("2.2 Safety notes")
+    s.bullets(
+        "<b>WARNING:</b> Installation and electrical connection must be carried out "
+        "only by qualified electricians in accordance with local regulations.",
+        "<b>WARNING:</b> Use only a SELV or PELV power supply with an output voltage "
+        "of 12 to 36 V DC. Mains voltage destroys the device and can cause a fire.",
+        "<b>CAUTION:</b> Disconnect the power supply before connecting or disconnecting "
+        "any terminal other than Ethernet, USB or the antennas.",
+        "<b>CAUTION:</b> Do not operate the device outside the ambient conditions given "
+        "in section 4. Keep the ventilation slots free.",
+        "<b>CAUTION:</b> The device contains a lithium coin cell for the real-time "
+        "clock. Replace it only with a cell of type CR2032 and dispose of used cells "
+        "separately.",
+        "<b>NOTE:</b> Opening the housing voids the warranty. Apart from the coin cell "
+        "compartment, which is accessible from the side of the housing, the device "
+        "contains no parts that can be serviced by the user.",
+    )
+    s.h2("2.3 Electrostatic discharge")
+    s.p(
+        "The electronic components of the EL-420 can be damaged by electrostatic "
+        "discharge. Before touching terminals or inserting a microSD card or SIM card, "
+        "discharge yourself by touching an earthed metal part of the control cabinet, "
+        "and handle cards only at their edges.",
+    )
+    s.pb()
+
+    # 3 -------------------------------------------------------------------
+    s.h1("3. Product overview")
+    s.p(
+        "The EdgeLink EL-420 connects sensors, controllers and machines on the shop "
+        "floor with IT systems and cloud platforms. It reads data from field devices "
+        "via Modbus RTU, Modbus TCP and its digital inputs, pre-processes the data "
+        "locally, buffers it when the network is unavailable and forwards it via MQTT "
+        "or OPC UA. The gateway is managed either locally through its web interface or "
+        "remotely through Kestrel Fleet.",
+    )
+    s.h2("3.1 Variants")
+    s.table(
+        "Table 2: EL-420 variants",
+        ["Order code", "Variant", "Differences"],
+        [
+            ["EL-420-STD", "Standard", "Two Ethernet ports, no cellular modem"],
+            ["EL-420-LTE", "Cellular", "Adds an LTE Cat 4 modem with two SMA antenna "
+                                       "connectors and a nano-SIM slot; two antennas included"],
+        ],
+        [1.2, 1.0, 3.6],
+    )
+    s.h2("3.2 Scope of delivery")
+    s.bullets(
+        "EL-420 gateway with pre-mounted DIN rail clip",
+        "Pluggable terminal blocks for power (X1), serial interfaces (X2) and I/O (X3)",
+        "Printed Quick Start Guide",
+        "Device label with serial number, MAC addresses, initial password and Kestrel "
+        "Fleet claim code (one label is attached to the device, a second one is "
+        "supplied loose for your documentation)",
+        "EL-420-LTE only: two LTE antennas with SMA connectors",
+    )
+    s.h2("3.3 Connections and controls")
+    s.p(
+        "All connections are located on the front of the device. From left to right "
+        "you find the power terminal X1, the serial terminal X2 with COM1 to COM3, the "
+        "I/O terminal X3 with four digital inputs and two relay outputs, the Ethernet "
+        "ports ETH1 and ETH2, the USB port and, behind a hinged cover, the microSD slot "
+        "and the recessed RESET button. The four status LEDs PWR, SYS, NET and ERR are "
+        "located above the Ethernet ports. On the EL-420-LTE, the antenna connectors "
+        "ANT1 and ANT2 and the nano-SIM slot are located on the top of the housing.",
+        "The earth screw for the functional earth connection is located on the bottom "
+        "of the housing, next to the DIN rail clip.",
+    )
+    s.pb()
+
+    # 4 -------------------------------------------------------------------
+    s.h1("4. Technical specifications")
+    s.table(
+        "Table 3: Mechanical and environmental data",
+        ["Parameter", "Value"],
+        [
+            ["Dimensions (W x H x D)", "160 x 110 x 48 mm"],
+            ["Weight", "780 g (EL-420-LTE: 820 g)"],
+            ["Housing", "Aluminium, protection class IP40"],
+            ["Mounting", "DIN rail TS35 or wall mounting with the optional bracket WB-42"],
+            ["Operating temperature", "-25 &deg;C to +70 &deg;C"],
+            ["Storage temperature", "-40 &deg;C to +85 &deg;C"],
+            ["Relative humidity", "5 % to 95 %, non-condensing"],
+            ["Maximum altitude", "2,000 m above sea level"],
+            ["Cooling", "Passive, no fan"],
+            ["MTBF", "250,000 hours (Telcordia SR-332, 40 &deg;C ambient)"],
+            ["Certifications", "CE, UKCA, FCC Part 15 Class A"],
+        ],
+        [1.6, 3.4],
+    )
+    s.table(
+        "Table 4: Electrical data and interfaces",
+        ["Parameter", "Value"],
+        [
+            ["Supply voltage", "24 V DC nominal, permitted range 12 to 36 V DC, "
+                               "reverse polarity protected"],
+            ["Power consumption", "6.5 W typical, 11 W maximum"],
+            ["Processor", "Quad-core ARM Cortex-A53, 1.2 GHz"],
+            ["Memory", "2 GB RAM, 16 GB eMMC flash"],
+            ["Ethernet", "2 x 10/100/1000 Mbit/s, RJ45 (ETH1, ETH2)"],
+            ["Serial interfaces", "2 x RS-485 (COM1, COM2) and 1 x RS-232 (COM3), "
+                                  "1,200 to 115,200 bit/s"],
+            ["Digital inputs", "4, 24 V DC, galvanically isolated"],
+            ["Relay outputs", "2, maximum 30 V DC / 2 A"],
+            ["USB", "1 x USB 2.0 Type A"],
+            ["Memory card", "microSD slot, cards up to 128 GB"],
+            ["Cellular (EL-420-LTE only)", "LTE Cat 4, 2 x SMA antenna connector, nano-SIM"],
+            ["Real-time clock", "Backed by a CR2032 coin cell, buffer time approx. 5 years"],
+            ["Protocols", "Modbus RTU and Modbus TCP, OPC UA (server and client), MQTT 3.1.1 "
+                          "and 5.0, HTTPS REST API, SNMPv3"],
+        ],
+        [1.6, 3.4],
+    )
+    s.pb()
+
+    # 5 -------------------------------------------------------------------
+    s.h1("5. Installation")
+    s.h2("5.1 Before you start")
+    s.p(
+        "Install the EL-420 vertically on a horizontal DIN rail so that the "
+        "ventilation slots are at the top and bottom. Leave a clearance of at least "
+        "20 mm on the left and right side and at least 50 mm above and below the "
+        "device. Do not mount the gateway directly above frequency converters or other "
+        "devices that produce a lot of heat.",
+        "You need a 3.5 mm flat-blade screwdriver, a torque screwdriver, shielded "
+        "Ethernet cables (Cat 5e or better) and shielded twisted-pair cable for the "
+        "RS-485 bus.",
+    )
+    s.h2("5.2 Mounting and wiring")
+    s.steps(
+        "Switch off the power supply of the control cabinet and secure it against "
+        "being switched on again.",
+        "Hook the upper edge of the DIN rail clip onto the rail and press the lower "
+        "edge of the device against the rail until the clip audibly engages.",
+        "Connect the earth screw on the bottom of the housing to the earth bar of the "
+        "cabinet with a green-yellow wire of at least 1.5 mm&sup2;. Keep this wire as "
+        "short as possible.",
+        "Wire the power terminal X1 (V+, V-, FE) with conductors of 0.5 to 2.5 mm&sup2; "
+        "and tighten the screws to 0.5 Nm. Protect the supply line with a 2 A "
+        "slow-blow fuse.",
+        "Connect the Ethernet cables to ETH1 and ETH2 and the serial lines to terminal "
+        "X2. An RS-485 bus must be terminated with 120 ohm at both ends; the EL-420 has "
+        "a switchable internal termination resistor for each RS-485 port (see section 7).",
+        "EL-420-LTE only: insert the nano-SIM card while the device is switched off and "
+        "screw both antennas onto ANT1 and ANT2.",
+        "Switch on the power supply. The PWR LED lights up green immediately. The first "
+        "boot takes about 90 seconds; the SYS LED flashes green while the device is "
+        "booting and lights steadily when the gateway is ready.",
+    )
+    s.note(
+        "<b>CAUTION:</b> Never connect or disconnect the serial or I/O terminals while "
+        "the device is powered. Hot-plugging X2 or X3 can damage the interface drivers "
+        "and is not covered by the warranty."
+    )
+    s.h2("5.3 LED indicators")
+    s.table(
+        "Table 5: Meaning of the status LEDs",
+        ["LED", "State", "Meaning"],
+        [
+            ["PWR", "Green, steady", "Supply voltage OK"],
+            ["PWR", "Off", "No supply voltage"],
+            ["SYS", "Green, flashing", "Device is booting or a firmware update is in progress"],
+            ["SYS", "Green, steady", "Device is ready"],
+            ["NET", "Green, steady", "Uplink connected to Kestrel Fleet or the configured "
+                                     "MQTT broker"],
+            ["NET", "Yellow, flashing", "Network link is up, but there is no connection to "
+                                        "the configured broker"],
+            ["ERR", "Red, steady", "An error is active; see the event log for the error code"],
+            ["ERR", "Red, flashing fast", "The RESET button has been held long enough; a "
+                                          "factory reset is executed when it is released"],
+        ],
+        [0.7, 1.3, 3.6],
+    )
+    s.pb()
+
+    # 6 -------------------------------------------------------------------
+    s.h1("6. First-time setup")
+    s.p(
+        f"On delivery, ETH1 has the static IP address {_code('192.168.50.1')} "
+        f"(subnet mask 255.255.255.0) and runs a DHCP server for service laptops, which "
+        f"assigns addresses from {_code('192.168.50.100')} to "
+        f"{_code('192.168.50.150')}. ETH2 is configured as a DHCP client for the plant "
+        f"network. For security reasons the web interface is only enabled on ETH1 by "
+        f"default. It uses HTTPS on port 443.",
+    )
+    s.steps(
+        "Connect your laptop to ETH1. The laptop receives an IP address automatically. "
+        f"If DHCP is disabled on your laptop, set the static address "
+        f"{_code('192.168.50.10')}.",
+        f"Open {_code('https://192.168.50.1')} in a web browser. The device uses a "
+        "self-signed certificate, so your browser shows a warning. Compare the "
+        "certificate fingerprint with the fingerprint printed on the device label "
+        "before you continue.",
+        f"Log in with the user name {_code('admin')} and the initial password printed "
+        "on the device label. The initial password is unique for every device and has "
+        "16 characters.",
+        "Set a new administrator password. The password must have at least 12 "
+        "characters and contain at least one digit and one special character. The "
+        "initial password cannot be used again.",
+        "Select the time zone and check the NTP server. The default NTP server is "
+        f"{_code('pool.ntp.org')}; in networks without internet access, enter the "
+        "address of a local time server.",
+        "Configure ETH2 for the plant network (DHCP or static address, gateway and DNS "
+        "servers).",
+        "Optional: register the device in Kestrel Fleet by entering the 8-character "
+        "claim code from the device label in your Fleet account.",
+        "Finish the setup wizard. The device restarts, which takes about 60 seconds.",
+    )
+    s.note(
+        "<b>NOTE:</b> If the setup wizard is not completed within 30 minutes of the "
+        "first login, it is cancelled and the initial password remains valid. Log in "
+        "again to restart the wizard."
+    )
+    s.pb()
+
+    # 7 -------------------------------------------------------------------
+    s.h1("7. Configuration")
+    s.h2("7.1 Web interface")
+    s.p(
+        "The web interface is divided into the menus Dashboard, Devices, Tags, Uplinks, "
+        "Settings, Maintenance and Diagnostics. Changes are collected in a draft and "
+        "only take effect when you click Apply; until then you can discard them. Every "
+        "applied change is recorded in the audit log with the user name and time.",
+    )
+    s.h2("7.2 Configuration parameters")
+    s.p("Table 6 lists the most important parameters with their default values and "
+        "permitted ranges.")
+    s.table(
+        "Table 6: Configuration parameters",
+        ["Parameter", "Menu path", "Default", "Permitted range"],
+        [
+            ["Poll interval", "Devices &gt; Polling", "1,000 ms", "100 to 60,000 ms"],
+            ["Modbus response timeout", "Devices &gt; Modbus", "500 ms", "50 to 10,000 ms"],
+            ["Modbus retries", "Devices &gt; Modbus", "3", "0 to 10"],
+            ["RS-485 termination (per port)", "Settings &gt; Serial", "Off", "On, Off"],
+            ["Serial parameters", "Settings &gt; Serial", "9,600 bit/s, 8N1",
+             "1,200 to 115,200 bit/s; parity none, even or odd"],
+            ["MQTT keep-alive", "Uplinks &gt; MQTT", "60 s", "10 to 1,200 s"],
+            ["MQTT quality of service", "Uplinks &gt; MQTT", "1", "0, 1, 2"],
+            ["Store-and-forward buffer size", "Uplinks &gt; Buffer", "500,000 records",
+             "10,000 to 2,000,000 records"],
+            ["Forwarding rate after an outage", "Uplinks &gt; Buffer", "1,000 records/s",
+             "100 to 5,000 records/s"],
+            ["OPC UA server port", "Uplinks &gt; OPC UA", "4840", "1024 to 65535"],
+            ["Fleet heartbeat interval", "Uplinks &gt; Fleet", "300 s", "60 to 3,600 s"],
+            ["Web session timeout", "Settings &gt; Security", "15 min", "5 to 120 min"],
+            ["Watchdog timeout", "Settings &gt; System", "30 s", "10 to 300 s"],
+            ["Log level", "Diagnostics &gt; Logging", "Info", "Error, Warning, Info, Debug"],
+        ],
+        [1.8, 1.5, 1.2, 1.8],
+    )
+    s.h2("7.3 Store-and-forward buffering")
+    s.p(
+        "If the uplink is unavailable, the EL-420 stores measured values in an internal "
+        "flash buffer and sends them in chronological order as soon as the connection "
+        "is restored. With the default size of 500,000 records, the buffer holds about "
+        "14 hours of data at 10 values per second. When the buffer is full, the oldest "
+        "records are overwritten and the warning E305 is logged. After an outage, "
+        "buffered data is sent at the configured forwarding rate, so live values may "
+        "arrive with a delay until the buffer has been emptied.",
+    )
+    s.h2("7.4 Users and roles")
+    s.p(
+        "The EL-420 supports up to 20 local user accounts with the roles "
+        "Administrator (full access), Operator (can view data and acknowledge events, "
+        "but cannot change the configuration) and Viewer (read-only access to the "
+        "dashboard). After 5 failed login attempts, an account is locked for 10 "
+        "minutes. Web sessions end automatically after the configured session timeout.",
+    )
+    s.h2("7.5 Backing up and restoring the configuration")
+    s.p(
+        f"Under Maintenance &gt; Backup you can download the complete configuration as "
+        f"an encrypted file with the extension {_code('.elcfg')}. You set a password for "
+        f"the file when you create it; without this password the backup cannot be "
+        f"restored. A backup can be restored on any EL-420 with the same firmware "
+        f"major version. Restoring a backup from firmware 3.x on a device with "
+        f"firmware 4.x is not supported.",
+    )
+    s.h2("7.6 Tags and local data processing")
+    s.p(
+        "A tag is a single value that the gateway reads from a field device or an "
+        "input, for example a temperature or a counter reading. One EL-420 can process "
+        "up to 2,000 tags. Each tag can be scaled linearly, filtered with a deadband "
+        "and aggregated before it is forwarded. The default deadband is 0.5 percent of "
+        "the measuring range: smaller changes are not forwarded, which reduces the data "
+        "volume considerably. Aggregation calculates the minimum, maximum and average "
+        "over a window of 1 second to 1 hour.",
+    )
+    s.h2("7.7 Digital inputs and relay outputs")
+    s.p(
+        "The four digital inputs can be used as status inputs or as pulse counters, for "
+        "example for energy meters with an S0 interface. In counter mode, each input "
+        "counts pulses with a frequency of up to 50 Hz; counter readings survive a "
+        "restart. The two relay outputs are switched by rules that you define under "
+        "Tags &gt; Rules, for example to switch on a warning lamp when a tag exceeds a "
+        "limit value. A relay can also be switched manually from the dashboard by users "
+        "with the Administrator role.",
+    )
+    s.pb()
+
+    # 8 -------------------------------------------------------------------
+    s.h1("8. Firmware updates")
+    s.p(
+        "Kestrelmoor publishes firmware updates for the EL-420 in the support portal "
+        "and through Kestrel Fleet. Security updates for the EL-420 are provided until "
+        "at least 31 December 2033. Firmware files have the extension "
+        f"{_code('.elfw')} and are digitally signed; the device refuses to install "
+        "files whose signature cannot be verified.",
+        "The EL-420 has two firmware partitions. An update is always installed on the "
+        "inactive partition while the device continues to run. After the restart the "
+        "device boots the new firmware. If the new firmware fails to start three times "
+        "in a row, the device automatically returns to the previous firmware and logs "
+        "the warning E502.",
+    )
+    s.h2("8.1 Updating via the web interface")
+    s.steps(
+        "Create a configuration backup (section 7.5).",
+        "Open Maintenance &gt; Firmware and select the firmware file.",
+        "Click Install. The signature is checked and the firmware is written to the "
+        "inactive partition.",
+        "Confirm the restart. The complete update takes about 6 minutes. The SYS LED "
+        "flashes green during this time.",
+        "Log in again and check the firmware version under Maintenance &gt; Firmware.",
+    )
+    s.note(
+        "<b>CAUTION:</b> Do not switch off the power supply while the SYS LED is "
+        "flashing during an update."
+    )
+    s.h2("8.2 Updating from a USB drive")
+    s.p(
+        f"Copy the firmware file to the root directory of a FAT32-formatted USB drive "
+        f"and rename it to {_code('el420-update.elfw')}. Plug the drive into the USB "
+        f"port and restart the device, either in the web interface or by pressing the "
+        f"RESET button for 2 to 5 seconds. The device installs the update during the "
+        f"boot process. Remove the USB drive after the update, otherwise the update is "
+        f"offered again at the next restart.",
+    )
+    s.h2("8.3 Updating via Kestrel Fleet")
+    s.p(
+        "In Kestrel Fleet you can roll out updates to groups of devices and restrict "
+        "them to maintenance windows. Devices download the update in the background "
+        "and install it at the start of the next maintenance window. See the Kestrel "
+        "Fleet Administrator Guide for details.",
+    )
+    s.pb()
+
+    # 9 -------------------------------------------------------------------
+    s.h1("9. Error codes")
+    s.p(
+        "Events are shown under Diagnostics &gt; Event log and are also sent to Kestrel "
+        "Fleet. Events of the severity Error switch on the red ERR LED until the cause "
+        "has been eliminated; events of the severity Warning only appear in the event "
+        "log. Table 7 lists all error codes used by firmware 4.2.",
+    )
+    s.table(
+        "Table 7: Error codes",
+        ["Code", "Severity", "Meaning", "Recommended action"],
+        [
+            ["E101", "Error", "Supply voltage below 11 V",
+             "Check the power supply and the wiring at X1; measure the voltage under load."],
+            ["E102", "Warning", "Internal temperature above 85 &deg;C",
+             "Check the cabinet ventilation and the clearances around the device."],
+            ["E103", "Error", "Real-time clock battery low; the time was lost after a "
+                              "power failure",
+             "Replace the CR2032 coin cell (section 10.2) and check the NTP settings."],
+            ["E201", "Warning", "Ethernet link down on ETH2",
+             "Check the cable and the switch port."],
+            ["E202", "Error", "No IP address received via DHCP on the uplink interface",
+             "Check the DHCP server or configure a static address."],
+            ["E203", "Error", "DNS name resolution failed",
+             "Check the DNS server settings of the uplink interface."],
+            ["E204", "Warning", "LTE signal too weak (RSSI below -100 dBm)",
+             "Reposition the antennas or use external antennas with extension cables."],
+            ["E205", "Error", "SIM card not detected or SIM PIN wrong",
+             "Check that the SIM card is seated correctly and check the PIN setting."],
+            ["E301", "Warning", "Modbus device not responding (timeout)",
+             "Check the slave address, baud rate, wiring and bus termination; increase "
+             "the response timeout if necessary."],
+            ["E302", "Warning", "Modbus exception response received",
+             "Check the register address and function code in the tag configuration."],
+            ["E303", "Error", "Short circuit or wiring fault on the RS-485 bus",
+             "Check the A/B polarity and the wiring of the bus."],
+            ["E304", "Error", "MQTT broker refused the connection or authentication failed",
+             "Check the user name, password and client certificate of the MQTT uplink."],
+            ["E305", "Warning", "Store-and-forward buffer full; the oldest records are "
+                                "being overwritten",
+             "Restore the uplink connection; increase the buffer size if outages are "
+             "expected to last longer."],
+            ["E401", "Error", "TLS certificate expired or invalid",
+             "Renew the certificate under Settings &gt; Certificates."],
+            ["E402", "Warning", "Time synchronisation via NTP failed for more than 24 hours",
+             "Check that the NTP server is reachable on UDP port 123."],
+            ["E410", "Error", "Registration in Kestrel Fleet failed (invalid claim code)",
+             "Check the claim code on the device label; claim codes are case-sensitive."],
+            ["E411", "Warning", "Configuration was changed locally while the device is "
+                                "managed by Kestrel Fleet",
+             "Accept or discard the local change in Kestrel Fleet."],
+            ["E412", "Error", "Flash memory usage above 95 percent",
+             "Delete old log files or reduce the log level."],
+            ["E501", "Error", "Firmware signature verification failed",
+             "Download the firmware again from the support portal; never use modified "
+             "files."],
+            ["E502", "Warning", "Automatic return to the previous firmware after three "
+                                "failed boot attempts",
+             "Create a diagnostic bundle and contact technical support."],
+            ["E601", "Error", "Restart triggered by the watchdog",
+             "If this happens more than 3 times within 24 hours, create a diagnostic "
+             "bundle and contact technical support."],
+        ],
+        [0.6, 0.8, 2.2, 2.6],
+    )
+    s.h2("9.1 Event log and remote logging")
+    s.p(
+        "The event log keeps the most recent 10,000 events; older events are deleted "
+        "automatically. Under Diagnostics &gt; Event log you can filter events by code, "
+        "severity and time and export them as a CSV file. In addition, events can be "
+        "forwarded to a central syslog server (Diagnostics &gt; Logging &gt; Remote "
+        "syslog). Remote logging is disabled by default.",
+        "An active error is cleared automatically when its cause has disappeared, for "
+        "example when the supply voltage has returned to the permitted range. Errors "
+        "that require manual confirmation, such as E501 and E601, are acknowledged in "
+        "the event log by a user with the Operator or Administrator role.",
+    )
+    s.pb()
+
+    # 10 ------------------------------------------------------------------
+    s.h1("10. Maintenance")
+    s.p(
+        "The EL-420 has no moving parts and needs little maintenance. The schedule in "
+        "Table 8 applies to normal industrial environments. In dusty environments or at "
+        "ambient temperatures above 55 &deg;C, halve the intervals.",
+    )
+    s.table(
+        "Table 8: Maintenance schedule",
+        ["Interval", "Task", "Performed by"],
+        [
+            ["Monthly", "Check the event log for warnings; check whether a new firmware "
+                        "version is available", "Operator"],
+            ["Every 3 months", "Visually inspect the LEDs, cables and connectors; clean the "
+                               "ventilation slots with dry, oil-free compressed air", "Operator"],
+            ["Every 6 months", "Download a configuration backup and store it outside the "
+                               "device", "Administrator"],
+            ["Every 12 months", "Check that the terminal screws are tightened to 0.5 Nm and "
+                                "that the earth connection is secure; review the local user "
+                                "accounts", "Electrician and administrator"],
+            ["Every 24 months", "Test the digital inputs and relay outputs; check the "
+                                "validity of the TLS certificates", "Electrician"],
+            ["Every 5 years", "Replace the CR2032 coin cell of the real-time clock",
+             "Electrician"],
+        ],
+        [1.1, 3.3, 1.3],
+    )
+    s.h2("10.1 Cleaning")
+    s.p(
+        "Clean the housing with a dry or slightly damp lint-free cloth. Do not use "
+        "solvents, abrasive cleaners or high-pressure water. Switch off the device "
+        "before cleaning the ventilation slots.",
+    )
+    s.h2("10.2 Replacing the coin cell")
+    s.steps(
+        "Create a configuration backup and switch off the power supply.",
+        "Open the coin cell compartment on the left side of the housing with a 3.5 mm "
+        "flat-blade screwdriver.",
+        "Remove the old cell and insert a new CR2032 cell with the positive side facing "
+        "outwards.",
+        "Close the compartment and switch the power supply on again.",
+        "Check the date and time under Settings &gt; Time.",
+    )
+    s.p("The configuration and the buffered data are kept when the coin cell is "
+        "replaced; only the time has to be synchronised again.")
+    s.pb()
+
+    # 11 ------------------------------------------------------------------
+    s.h1("11. Troubleshooting")
+    s.p("This section describes common problems and their solutions. If the problem "
+        "persists, create a diagnostic bundle (section 11.7) and contact technical "
+        "support.")
+    s.h2("11.1 The PWR LED is off")
+    s.p(
+        "Measure the voltage at terminal X1; it must be between 12 and 36 V DC. Check "
+        "the fuse of the supply line and the polarity of the wires. The device is "
+        "protected against reverse polarity, but it does not start if V+ and V- are "
+        "swapped.",
+    )
+    s.h2("11.2 The web interface cannot be reached")
+    s.p(
+        "Check that your laptop is connected to ETH1 and has an address in the "
+        "192.168.50.x range. The web interface is only enabled on ETH1 by default. To "
+        "allow access via ETH2, enable Settings &gt; Network &gt; ETH2 &gt; Allow "
+        "management access. If you entered a wrong password five times, wait 10 "
+        "minutes before trying again.",
+    )
+    s.h2("11.3 No data from Modbus devices")
+    s.p(
+        "Check the event log for E301, E302 or E303. Make sure that the serial "
+        "parameters of the EL-420 match those of the field devices (default 9,600 bit/s, "
+        "8 data bits, no parity, 1 stop bit), that every device has a unique slave "
+        "address and that the bus is terminated at both ends. The total length of an "
+        "RS-485 bus must not exceed 1,200 m.",
+    )
+    s.h2("11.4 Data arrives late or in bursts")
+    s.p(
+        "After a network outage, the gateway first sends the buffered records at the "
+        "configured forwarding rate. During this time live values arrive with a delay. "
+        "Increase the forwarding rate if your broker can process more records per "
+        "second.",
+    )
+    s.h2("11.5 The device restarts repeatedly")
+    s.p(
+        "Check the event log for E101 and E601. A power supply that cannot deliver at "
+        "least 11 W causes restarts when the relays switch or the LTE modem transmits. "
+        "Reduce the log level from Debug to Info, because excessive logging can also "
+        "overload the device.",
+    )
+    s.h2("11.6 The administrator password has been lost")
+    s.p(
+        "The password cannot be recovered. Perform a factory reset: press and hold the "
+        "recessed RESET button with a pin for at least 15 seconds until the ERR LED "
+        "flashes fast, then release it. All settings, user accounts, certificates and "
+        "buffered data are deleted, and the initial password from the device label is "
+        "valid again. Afterwards you can restore your most recent configuration backup. "
+        "Pressing the RESET button for 2 to 5 seconds only restarts the device.",
+    )
+    s.h2("11.7 Creating a diagnostic bundle")
+    s.p(
+        f"Open Diagnostics &gt; Support and click Create bundle. The device creates a "
+        f"file named {_code('el420-diag-SERIALNUMBER.tar.gz')} that contains the event "
+        f"log, system logs and the configuration without passwords or private keys. "
+        f"Attach this file to your support request.",
+    )
+    s.pb()
+
+    # 12 ------------------------------------------------------------------
+    s.h1("12. Warranty and support")
+    s.h2("12.1 Standard warranty")
+    s.p(
+        "Kestrelmoor warrants that the EL-420 is free from defects in material and "
+        "workmanship for 36 months from the date of delivery to the first customer. "
+        "During the warranty period, Kestrelmoor repairs or replaces defective devices "
+        "free of charge. Replacement devices are covered for the remainder of the "
+        "original warranty period or for 6 months, whichever is longer.",
+    )
+    s.h2("12.2 EdgeCare extended warranty")
+    s.p(
+        "The EdgeCare extension adds 24 months to the standard warranty, for a total "
+        "of 60 months from delivery. EdgeCare must be purchased within 90 days of the "
+        "delivery date. It includes advance replacement: after an RMA request has been "
+        "approved, a replacement device is shipped within 2 working days, before the "
+        "defective device has been returned.",
+    )
+    s.h2("12.3 Exclusions")
+    s.p("The warranty does not cover:")
+    s.bullets(
+        "damage caused by operation outside the specifications, in particular wrong "
+        "supply voltage or excessive temperature;",
+        "devices whose housing has been opened, except for the coin cell compartment;",
+        "damage caused by lightning, overvoltage or improper installation;",
+        "the coin cell, which is a wear part;",
+        "devices running modified or unsigned firmware;",
+        "cosmetic damage that does not affect the function of the device.",
+    )
+    s.h2("12.4 Returns (RMA)")
+    s.steps(
+        "Create a diagnostic bundle (section 11.7) if the device can still be started.",
+        "Request an RMA number in the support portal at support.kestrelmoor.example, "
+        "stating the serial number and a description of the fault.",
+        "Ship the device within 30 days after the RMA number has been issued; after "
+        "that the RMA number expires.",
+        "Pack the device in its original packaging or in equivalent ESD-safe packaging "
+        "and write the RMA number clearly on the outside of the parcel.",
+        "Send the parcel to Kestrelmoor Systems GmbH, Service Center, Lindenhofer Allee "
+        "27, 04179 Leipzig, Germany.",
+    )
+    s.p(
+        "Our target turnaround time for repairs is 10 working days from receipt of the "
+        "device. Devices sent without an RMA number are returned at the sender's "
+        "expense. Repairs outside the warranty are charged at a flat rate of EUR 190 "
+        "per device plus VAT, provided that the device can be repaired economically.",
+    )
+    s.h2("12.5 Technical support")
+    s.p(
+        "Technical support is available by e-mail at support@kestrelmoor.example and by "
+        "phone at +49 341 555 0170 from Monday to Friday, 08:00 to 18:00 CET, except on "
+        "public holidays in Saxony. Standard requests receive a first response within "
+        "one working day. EdgeCare customers can reach a 24/7 hotline for critical "
+        "faults and receive a first response within 4 hours.",
+    )
+    s.pb()
+
+    # 13 ------------------------------------------------------------------
+    s.h1("13. Disposal and conformity")
+    s.h2("13.1 Disposal")
+    s.p(
+        "Electrical and electronic equipment must not be disposed of with household "
+        "waste. At the end of its service life, return the EL-420 to Kestrelmoor free "
+        "of charge using the RMA process, or dispose of it through a certified recycling "
+        "company. Remove the coin cell before disposal and dispose of it separately at "
+        "a collection point for batteries. Delete all configuration data by performing "
+        "a factory reset before handing the device over.",
+    )
+    s.h2("13.2 Declaration of conformity")
+    s.p(
+        "Kestrelmoor Systems GmbH declares that the EL-420 complies with the EMC "
+        "Directive 2014/30/EU and the RoHS Directive 2011/65/EU, and that the "
+        "EL-420-LTE additionally complies with the Radio Equipment Directive "
+        "2014/53/EU. The full text of the EU Declaration of Conformity is available in "
+        "the support portal.",
+    )
+    s.h2("13.3 Open source software")
+    s.p(
+        "The firmware of the EL-420 contains open source software components. The "
+        "licence texts are shown under Maintenance &gt; About. On request, Kestrelmoor "
+        "provides the corresponding source code on a data carrier for a period of three "
+        "years after the last delivery of the firmware version concerned.",
+    )
+    s.pb()
+
+    # Appendices ------------------------------------------------------------
+    s.h1("Appendix A: Network ports")
+    s.p(
+        "Table 9 lists the network ports used by the EL-420 with firmware 4.2. Ports "
+        "marked as disabled are closed until the corresponding function is enabled. "
+        "Outbound connections are only established when the corresponding uplink is "
+        "configured.",
+    )
+    s.table(
+        "Table 9: Network ports",
+        ["Port", "Protocol", "Direction", "Purpose", "Default state"],
+        [
+            ["443/TCP", "HTTPS", "Inbound", "Web interface and REST API", "Enabled on ETH1 only"],
+            ["22/TCP", "SSH", "Inbound", "Service shell for technical support", "Disabled"],
+            ["502/TCP", "Modbus TCP", "Outbound", "Polling of Modbus TCP devices", "As configured"],
+            ["4840/TCP", "OPC UA", "Inbound", "OPC UA server", "Disabled"],
+            ["8883/TCP", "MQTT over TLS", "Outbound", "MQTT uplink", "As configured"],
+            ["1883/TCP", "MQTT without TLS", "Outbound", "MQTT uplink (not recommended)", "Disabled"],
+            ["443/TCP", "HTTPS", "Outbound", "Connection to Kestrel Fleet", "As configured"],
+            ["123/UDP", "NTP", "Outbound", "Time synchronisation", "Enabled"],
+            ["161/UDP", "SNMPv3", "Inbound", "Monitoring", "Disabled"],
+            ["514/UDP", "Syslog", "Outbound", "Remote event logging", "Disabled"],
+            ["67/UDP", "DHCP", "Inbound", "DHCP server for service laptops", "Enabled on ETH1 only"],
+        ],
+        [0.9, 1.1, 0.9, 2.0, 1.3],
+    )
+    s.pb()
+
+    s.h1("Appendix B: Serial interfaces and I/O terminals")
+    s.p(
+        "Terminal X2 is a 10-pin pluggable terminal block with the serial interfaces. "
+        "Terminal X3 is a 10-pin pluggable terminal block with the digital inputs and "
+        "relay outputs. Use shielded cables and connect the shield to the SH pin on one "
+        "side only.",
+    )
+    s.table(
+        "Table 10: Pin assignment of terminal X2 (serial interfaces)",
+        ["Pin", "Signal", "Description"],
+        [
+            ["1", "COM1 A", "RS-485 port 1, line A (D+)"],
+            ["2", "COM1 B", "RS-485 port 1, line B (D-)"],
+            ["3", "COM2 A", "RS-485 port 2, line A (D+)"],
+            ["4", "COM2 B", "RS-485 port 2, line B (D-)"],
+            ["5", "GND", "Signal ground for COM1 and COM2"],
+            ["6", "COM3 TXD", "RS-232 transmit data"],
+            ["7", "COM3 RXD", "RS-232 receive data"],
+            ["8", "COM3 RTS", "RS-232 request to send"],
+            ["9", "COM3 GND", "RS-232 signal ground"],
+            ["10", "SH", "Cable shield"],
+        ],
+        [0.6, 1.2, 3.4],
+    )
+    s.table(
+        "Table 11: Pin assignment of terminal X3 (I/O)",
+        ["Pin", "Signal", "Description"],
+        [
+            ["1-4", "DI1 to DI4", "Digital inputs, 24 V DC, isolated"],
+            ["5", "DI COM", "Common reference for the digital inputs"],
+            ["6, 7", "RL1", "Relay output 1, normally open contact, maximum 30 V DC / 2 A"],
+            ["8, 9", "RL2", "Relay output 2, normally open contact, maximum 30 V DC / 2 A"],
+            ["10", "SH", "Cable shield"],
+        ],
+        [0.6, 1.2, 3.4],
+    )
+    s.p(
+        "The digital inputs detect a voltage of 15 V DC or more as logical 1 and a "
+        "voltage of 5 V DC or less as logical 0. The minimum pulse length for the "
+        "counter function is 10 ms.",
+    )
+    return s
+
+
+# --------------------------------------------------------------------------
+# 4. Information security policy
+# --------------------------------------------------------------------------
+
+def security_policy() -> Story:
+    s = Story()
+    s.cover(
+        "KESTRELMOOR SYSTEMS GMBH &mdash; INFORMATION SECURITY",
+        "Information Security Policy",
+        "Binding rules for protecting the information, systems and devices of "
+        "Kestrelmoor Systems.",
+        [
+            ("Version", "2.1"),
+            ("Effective date", "1 February 2026"),
+            ("Policy owner", "Dr. Miriam Olsberg, Chief Information Security Officer (CISO)"),
+            ("Approved by", "Henrike Vasswald, Managing Director"),
+            ("Classification", "Internal"),
+        ],
+    )
+    s.h1("1. Purpose and scope")
+    s.p(
+        "This policy sets out the minimum security rules that everybody at Kestrelmoor "
+        "must follow. It applies to all employees, interns, working students and "
+        "contractors, to all information owned or processed by Kestrelmoor Systems "
+        "GmbH and its subsidiaries, and to every device used to access company "
+        "information, including private phones that use the managed work profile.",
+        "Exceptions to this policy must be requested in writing from the CISO, must be "
+        "justified by a business need and are granted for at most 12 months at a time. "
+        "Violations of this policy can lead to disciplinary measures and, in serious "
+        "cases, to termination of employment or of the contract.",
+    )
+    s.h1("2. Passwords and authentication")
+    s.h2("2.1 Passwords")
+    s.bullets(
+        "Passwords for Kestrelmoor user accounts must be at least 14 characters long. "
+        "Administrator accounts and service accounts require at least 20 characters.",
+        "We recommend passphrases made of four or more random words. There are no "
+        "rules requiring special characters or digits.",
+        "Passwords do not expire on a schedule. A password must be changed immediately "
+        "if it may have been disclosed, and whenever the Security team asks you to "
+        "change it.",
+        "Every password is used for one service only. New passwords are automatically "
+        "checked against a list of passwords known from data breaches.",
+        "Store work passwords only in the company password manager, which is installed "
+        "on every laptop. Never write passwords on paper or keep them in text files, "
+        "spreadsheets or e-mails.",
+    )
+    s.h2("2.2 Multi-factor authentication")
+    s.p(
+        "Multi-factor authentication (MFA) is mandatory for all user accounts. It is "
+        "required for e-mail, the document platform, the VPN, the HR portal, the "
+        "Expense Portal and every system that can be reached from the internet. The "
+        "accepted second factors are the company authenticator app with number "
+        "matching and FIDO2 hardware security keys. SMS codes and voice calls are not "
+        "accepted as a second factor.",
+        "Administrators must use a FIDO2 hardware security key for all privileged "
+        "access. IT issues two keys to every administrator: one for daily use and one "
+        "as a backup that is kept in a locked place separate from the laptop. If you "
+        "lose a security key or the phone with your authenticator app, report it as a "
+        "security incident (section 5) so that the factor can be revoked.",
+    )
+    s.h2("2.3 Screen lock and sessions")
+    s.p(
+        "Company laptops lock automatically after 5 minutes of inactivity, and phones "
+        "with a work profile after 2 minutes. VPN sessions are disconnected after 12 "
+        "hours and must then be authenticated again.",
+    )
+
+    s.h1("3. Data classification")
+    s.p(
+        "All information is assigned to one of four classification levels. The person "
+        "who creates a document is responsible for classifying it. Information without "
+        "a classification is treated as Internal. Recipients outside the company must "
+        "sign a non-disclosure agreement before they receive Confidential or Strictly "
+        "Confidential information.",
+    )
+    s.table(
+        "Table 1: Data classification levels",
+        ["Level", "Description", "Examples", "Handling rules"],
+        [
+            ["Public", "Approved for publication; disclosure causes no harm",
+             "Product brochures, published manuals, press releases, job advertisements",
+             "No restrictions. Only Marketing or the document owner may publish."],
+            ["Internal", "Default level for business information; disclosure would "
+                         "cause minor harm",
+             "Employee handbook, internal policies, organisation charts, meeting notes",
+             "Share only within Kestrelmoor and with contractors under a "
+             "non-disclosure agreement. Do not post publicly."],
+            ["Confidential", "Disclosure could cause significant harm to Kestrelmoor, "
+                             "customers or employees",
+             "Customer contracts, price calculations, source code, unreleased product "
+             "plans, customer personal data",
+             "Access on a need-to-know basis. Store only on approved company systems. "
+             "Encrypt when sending outside the company. Label as Confidential."],
+            ["Strictly Confidential", "Disclosure could cause severe harm or legal "
+                                      "consequences",
+             "Salary data, HR investigation files, acquisition plans, private keys and "
+             "administrator credentials, health data",
+             "Named recipients only. End-to-end encrypted transfer. No printing without "
+             "the owner's consent and no storage on removable media. Access is logged "
+             "and reviewed every quarter."],
+        ],
+        [1.0, 1.5, 1.7, 2.0],
+    )
+
+    s.h1("4. Devices and encryption")
+    s.h2("4.1 Laptops")
+    s.p(
+        "All company laptops use full-disk encryption with AES and 256-bit keys: "
+        "BitLocker on Windows, FileVault on macOS and LUKS on Linux. IT enables "
+        "encryption before a laptop is handed out, and it must never be disabled. "
+        "Recovery keys are stored in the device management system; the IT Helpdesk "
+        "releases a recovery key only after verifying your identity in a video call.",
+        "Operating system security updates must be installed within 14 days of their "
+        "release. Laptops that are more than 30 days behind with security updates are "
+        "automatically blocked from the VPN until they have been updated. Never leave "
+        "a laptop unattended in a car or put it in checked luggage.",
+    )
+    s.h2("4.2 Removable media and phones")
+    s.p(
+        "USB mass storage devices are blocked on company laptops by default. For "
+        "specific business needs, for example firmware updates of EdgeLink gateways at "
+        "customer sites, the IT Helpdesk can enable encrypted USB drives issued by the "
+        "company; private USB drives are never permitted. Company data on phones, "
+        "whether company-owned or private, may only be stored in the managed work "
+        "profile. The phone must be protected by a PIN of at least 6 digits or by "
+        "biometric unlock.",
+    )
+
+    s.h1("5. Reporting security incidents")
+    s.p(
+        "A security incident is any event that may endanger the confidentiality, "
+        "integrity or availability of information. Examples are a lost or stolen "
+        "device, malware, a phishing link that was clicked, unauthorised access, an "
+        "e-mail with Confidential content sent to the wrong recipient, or unusual "
+        "behaviour of a system.",
+    )
+    s.note(
+        "<b>Report every suspected or actual security incident to Security Operations "
+        "within 1 hour of becoming aware of it</b>, at any time of day, including "
+        "weekends and public holidays: by e-mail to security@kestrelmoor.example or by "
+        "phone to the 24/7 security hotline +49 341 555 0199. Report lost or stolen "
+        "devices by phone, so that the device can be locked remotely at once."
+    )
+    s.p(
+        "Do not investigate on your own. Do not switch off a device that may be "
+        "infected; disconnect it from the network instead. Do not delete suspicious "
+        "e-mails before the Security team has looked at them.",
+        "If personal data is affected, the Security team involves the Data Protection "
+        "Officer, who decides whether the incident must be reported to the supervisory "
+        "authority. Such a notification has to be made within 72 hours after the "
+        "company became aware of the breach, which is why fast internal reporting is "
+        "essential.",
+    )
+
+    s.h1("6. Access management")
+    s.p(
+        "Access rights follow the principle of least privilege: everybody receives the "
+        "rights needed for their tasks and no more. Access is requested by the manager "
+        "through an IT Helpdesk ticket. Department heads review the access rights to "
+        "systems containing Confidential or Strictly Confidential information every "
+        "quarter. The accounts of employees who leave the company are disabled at 18:00 "
+        "on their last working day. Contractor accounts expire automatically after six "
+        "months unless the responsible manager renews them.",
+    )
+    s.h1("7. Security awareness")
+    s.p(
+        "Every new employee completes the online security awareness training within 14 "
+        "days of their start date. All employees repeat the training once a year, by "
+        "31 March. The Security team runs phishing simulations at least four times a "
+        "year; clicking on a simulated phishing e-mail has no consequences other than a "
+        "short follow-up lesson.",
+    )
+
+    s.h1("8. Physical security and clean desk")
+    s.p(
+        "Wear your badge visibly in all Kestrelmoor buildings. Visitors are registered "
+        "at reception, wear a red visitor badge and are accompanied by their host at "
+        "all times. Access to the server room and the test laboratory in Leipzig is "
+        "restricted to authorised staff, and every entry is logged.",
+        "At the end of the working day, leave no Confidential or Strictly Confidential "
+        "documents on your desk, lock them away and log off or shut down your laptop. "
+        "Collect print-outs immediately; the follow-me printers release a print job "
+        "only when you hold your badge against the printer.",
+    )
+    s.h1("9. Cloud services and AI tools")
+    s.p(
+        "Use only the cloud services listed as approved in the company software "
+        "catalogue for company information. New services must be assessed by the "
+        "Security team and the Data Protection Officer before they are used; the "
+        "assessment usually takes two to three weeks.",
+        "Public AI chatbots and translation services must not be used with "
+        "Confidential or Strictly Confidential information, including source code, "
+        "customer data and personal data. The AI assistant provided in the company "
+        "software catalogue may be used for information up to and including the "
+        "Confidential level, because the provider does not store or train on our data.",
+    )
+    s.pb()
+
+    s.h1("10. Retention periods")
+    s.p(
+        "Information is kept only as long as it is needed or as the law requires. "
+        "Table 2 lists the retention periods for the most important types of records. "
+        "At the end of the retention period, records are deleted or destroyed securely. "
+        "Paper documents classified Confidential or higher go into the locked shredding "
+        "bins. A legal hold issued by the Legal department overrides these periods.",
+    )
+    s.table(
+        "Table 2: Retention periods",
+        ["Type of record", "Retention period", "Notes"],
+        [
+            ["Accounting records, invoices and expense claims", "10 years",
+             "From the end of the calendar year"],
+            ["Business letters and e-mails with commercial content", "6 years",
+             "From the end of the calendar year"],
+            ["Personnel files", "3 years after the end of employment", "Stored by HR"],
+            ["Applications of candidates who were not hired", "6 months after the rejection",
+             "Longer only with the candidate's consent"],
+            ["Mailboxes of former employees", "90 days after the last working day",
+             "Then deleted"],
+            ["Security logs (authentication, VPN, firewall)", "1 year", "Stored centrally"],
+            ["Application and server logs", "90 days", ""],
+            ["CCTV recordings (Leipzig entrance and warehouse)", "72 hours",
+             "Longer only if needed to investigate an incident"],
+            ["Backups of servers and cloud services", "35 days", "Encrypted"],
+        ],
+        [2.4, 1.6, 1.8],
+    )
+    s.h1("11. Review")
+    s.p(
+        "The CISO reviews this policy at least once a year and after every major "
+        "security incident. Questions about this policy can be sent to "
+        "security@kestrelmoor.example.",
+    )
+    return s
+
+
+# --------------------------------------------------------------------------
+# 5. Salary bands (HR only)
+# --------------------------------------------------------------------------
+
+def salary_bands() -> Story:
+    s = Story()
+    s.cover(
+        "KESTRELMOOR SYSTEMS GMBH &mdash; HUMAN RESOURCES",
+        "Salary Bands 2026",
+        "Salary bands, bonus targets and the 2026 salary review cycle. Strictly "
+        "Confidential: for HR, the Managing Director and department heads only.",
+        [
+            ("Valid from", "1 January 2026 until replaced"),
+            ("Owner", "Aylin Brauneck, HR Director"),
+            ("Contact for questions", "Felix Ormanek, Compensation and Benefits Manager"),
+            ("Classification", "Strictly Confidential"),
+        ],
+    )
+    s.h1("1. Salary bands by level")
+    s.p(
+        "Table 1 shows the salary bands for 2026 for employees in Germany. All amounts "
+        "are annual gross base salaries in EUR for a full-time position of 38.5 hours "
+        "per week; part-time salaries are calculated pro rata. The bands for the "
+        "Rotterdam office are 4 percent higher and the bands for the Graz office are "
+        "3 percent lower than the values shown.",
+    )
+    s.table(
+        "Table 1: Salary bands 2026 (annual gross base salary in EUR, Germany)",
+        ["Level", "Typical job titles", "Minimum", "Midpoint", "Maximum", "Bonus target"],
+        [
+            ["L1", "Junior Engineer, Associate, Technician", "42,000", "48,000", "54,000", "5%"],
+            ["L2", "Engineer, Specialist", "52,000", "59,000", "66,000", "5%"],
+            ["L3", "Senior Engineer, Senior Specialist", "62,000", "70,500", "79,000", "8%"],
+            ["L4", "Lead Engineer, Team Lead", "74,000", "84,000", "94,000", "10%"],
+            ["L5", "Principal Engineer, Group Manager", "88,000", "100,000", "112,000", "12%"],
+            ["L6", "Department Head", "105,000", "120,000", "135,000", "15%"],
+            ["L7", "Division Head", "125,000", "145,000", "165,000", "20%"],
+        ],
+        [0.6, 2.3, 0.9, 0.9, 0.9, 0.9],
+    )
+    s.h2("1.1 Rules for offers and salary changes")
+    s.bullets(
+        "Offers to new employees are normally made between the minimum and the "
+        "midpoint of the band.",
+        "Offers or salary changes above the midpoint require the approval of the HR "
+        "Director.",
+        "Salaries above the maximum of the band require the approval of the Managing "
+        "Director and are reviewed every year.",
+        "Employees whose salary is below the minimum of their band are raised to the "
+        "minimum at the latest in the next salary review.",
+        "On promotion to the next level, the salary increase is normally between 6 and "
+        "10 percent, and at least enough to reach the minimum of the new band.",
+    )
+    s.h1("2. Annual bonus")
+    s.p(
+        "The bonus target is a percentage of the annual base salary (see Table 1). The "
+        "actual payout is between 0 and 150 percent of the target. It depends equally "
+        "on the company result (50 percent weight) and on the achievement of individual "
+        "goals (50 percent weight). The bonus for a financial year is paid with the "
+        "April payroll of the following year. Employees who joined during the year "
+        "receive a pro rata bonus if they were employed for at least 3 months of the "
+        "financial year.",
+    )
+    s.h1("3. Salary review 2026")
+    s.p(
+        "The merit increase budget for 2026 is 3.8 percent of the total base payroll. "
+        "In addition, a separate promotion budget of 1.0 percent of the base payroll is "
+        "available. Individual merit increases above 10 percent require the approval "
+        "of the HR Director. The review follows the timeline in Table 2.",
+    )
+    s.table(
+        "Table 2: Salary review timeline 2026",
+        ["Step", "Date or period"],
+        [
+            ["Self-assessments and manager reviews", "2 March to 20 March 2026"],
+            ["Calibration meetings in each department", "23 March to 3 April 2026"],
+            ["Managers submit salary proposals to HR", "By 17 April 2026"],
+            ["Management approves the overall budget allocation", "30 April 2026"],
+            ["Employees receive their salary letters", "By 15 June 2026"],
+            ["New salaries take effect", "1 July 2026"],
+        ],
+        [3.0, 2.0],
+    )
+    s.p(
+        "This document is Strictly Confidential. Do not forward, print or store it "
+        "outside the HR folder of the document platform. Department heads may discuss "
+        "the bands for their own department with their team leads, but must not share "
+        "the document itself.",
+    )
+    return s
+
+
+# --------------------------------------------------------------------------
+# Corpus definition and command line
+# --------------------------------------------------------------------------
+
+DOCS: list[DocSpec] = [
+    DocSpec(
+        relpath="public/employee-handbook.pdf",
+        title="Employee Handbook v3.2",
+        subject="Working hours, leave, benefits, conduct, IT basics and leaving the company",
+        keywords="handbook, leave, benefits, working hours, conduct",
+        header_left="Kestrelmoor Systems \u2014 Employee Handbook v3.2",
+        header_right="Effective 1 January 2026",
+        footer_left="Internal \u2014 do not distribute",
+        created="2025-12-04",
+        pages=(12, 16),
+        story=handbook,
+    ),
+    DocSpec(
+        relpath="public/travel-and-expense-policy.pdf",
+        title="Travel and Expense Policy v2.4",
+        subject="Approval, booking and reimbursement of business travel and expenses",
+        keywords="travel, expenses, per diem, hotel caps, mileage, approval",
+        header_left="Kestrelmoor Systems \u2014 Travel and Expense Policy v2.4",
+        header_right="Effective 1 March 2026",
+        footer_left="Internal \u2014 Finance",
+        created="2026-02-16",
+        pages=(5, 8),
+        story=travel_policy,
+    ),
+    DocSpec(
+        relpath="public/product-manual-edgelink-el420.pdf",
+        title="EdgeLink EL-420 Industrial Sensor Gateway - User Manual",
+        subject="Installation, configuration, operation and maintenance of the EL-420 "
+                "(firmware 4.2)",
+        keywords="EdgeLink, EL-420, gateway, Modbus, MQTT, error codes, warranty",
+        header_left="EdgeLink EL-420 Industrial Sensor Gateway \u2014 User Manual",
+        header_right="KSM-EL420-UM-EN, Rev. D",
+        footer_left="\u00a9 2026 Kestrelmoor Systems GmbH \u2014 Firmware 4.2",
+        created="2026-04-14",
+        pages=(15, 25),
+        story=product_manual,
+    ),
+    DocSpec(
+        relpath="public/information-security-policy.pdf",
+        title="Information Security Policy v2.1",
+        subject="Passwords, MFA, data classification, incident reporting, encryption, "
+                "retention",
+        keywords="security, passwords, MFA, classification, incidents, retention",
+        header_left="Kestrelmoor Systems \u2014 Information Security Policy v2.1",
+        header_right="Effective 1 February 2026",
+        footer_left="Internal",
+        created="2026-01-20",
+        pages=(4, 6),
+        story=security_policy,
+    ),
+    DocSpec(
+        relpath="hr/salary-bands-2026.pdf",
+        title="Salary Bands 2026",
+        subject="Salary bands by level, bonus targets and salary review cycle 2026",
+        keywords="salary bands, compensation, bonus, salary review",
+        header_left="Kestrelmoor Systems \u2014 Salary Bands 2026",
+        header_right="STRICTLY CONFIDENTIAL \u2014 HR only",
+        footer_left="Strictly Confidential \u2014 do not forward",
+        created="2025-12-15",
+        pages=(2, 3),
+        story=salary_bands,
+    ),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Regenerate the PDF documents of the docqa demo corpus "
+                    "(fictional company Kestrelmoor Systems GmbH). Output is "
+                    "deterministic (byte-identical on every run).",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT,
+        help="corpus root directory; PDFs are written to its public/ and hr/ "
+             "subdirectories (default: data/docs in the repository root)",
+    )
+    args = parser.parse_args(argv)
+    for spec in DOCS:
+        pages = build(spec, args.out)
+        size = (args.out / spec.relpath).stat().st_size
+        print(f"{spec.relpath}: {pages} pages, {size / 1024:.0f} KB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

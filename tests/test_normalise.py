@@ -25,3 +25,8 @@ def test_running_headers_and_footers_are_removed_but_body_kept() -> None:
 def test_short_documents_keep_their_lines() -> None:
     pages = ["Title\nOne", "Title\nTwo"]
     assert normalise_pages(pages) == pages
+
+
+def test_a_page_of_only_repeating_lines_is_kept() -> None:
+    pages = ["Same line 1\nSame line 2", "Same line 3\nSame line 4", "Same line 5\nSame line 6"]
+    assert normalise_pages(pages) == pages
