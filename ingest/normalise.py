@@ -47,8 +47,8 @@ def strip_running_lines(pages: list[str], min_share: float = 0.5) -> list[str]:
     for page in pages:
         lines = page.split("\n")
         content = [i for i, ln in enumerate(lines) if ln.strip()]
-        edge = set(content[:_EDGE_LINES] + content[-_EDGE_LINES:])
-        kept = [ln for i, ln in enumerate(lines) if not (i in edge and _shape(ln) in running)]
+        edge_rows = set(content[:_EDGE_LINES] + content[-_EDGE_LINES:])
+        kept = [ln for i, ln in enumerate(lines) if not (i in edge_rows and _shape(ln) in running)]
         # A page made only of "running" lines is content that repeats, not a header: keep it.
         cleaned.append("\n".join(kept) if any(ln.strip() for ln in kept) else page)
     return cleaned

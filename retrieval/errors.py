@@ -27,7 +27,7 @@ class IngestError(DocqaError):
         super().__init__(f"{path}: {reason}")
 
 
-class IndexError_(DocqaError):  # noqa: N801 - trailing underscore avoids shadowing the builtin
+class IndexError_(DocqaError):
     """The vector index is unreachable, locked or incompatible."""
 
     def __init__(self, location: str, reason: str) -> None:

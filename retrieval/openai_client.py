@@ -66,4 +66,5 @@ class OpenAIEmbedder(Embedder):
             return np.zeros((0, getattr(self, "dimension", 0)), dtype=np.float32)
         vectors = np.asarray(rows, dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        normalised: Vectors = vectors / np.maximum(norms, 1e-12)
+        return normalised

@@ -190,7 +190,8 @@ class EmbeddedQdrantIndex(VectorIndex):
                                       params=only.params, with_payload=True)
         else:
             request = qe.QueryRequest(limit=fetch, prefetches=prefetches,
-                                      query=qe.Fusion.Rrf(k=query.rrf_k), filter=flt,
+                                      query=qe.Fusion.Rrf(k=query.rrf_k),  # type: ignore[arg-type]
+                                      filter=flt,
                                       with_payload=True)
         with self._lock:
             try:

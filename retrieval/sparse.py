@@ -22,12 +22,14 @@ from retrieval.types import SparseVector
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 
 # A short English list: long lists remove words ("not", "no", "above") that matter in policies.
-STOPWORDS = frozenset(
-    """a an and are as at be by for from has have in is it its of on or that the this to was
-    were will with which who whom what when where how why do does did can could would should
-    may might our we you your their they them he she his her i me my us than then there these
-    those into about been being also such any each other some""".split()
-)
+STOPWORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is",
+    "it", "its", "of", "on", "or", "that", "the", "this", "to", "was", "were", "will", "with",
+    "which", "who", "whom", "what", "when", "where", "how", "why", "do", "does", "did", "can",
+    "could", "would", "should", "may", "might", "our", "we", "you", "your", "their", "they",
+    "them", "he", "she", "his", "her", "i", "me", "my", "us", "than", "then", "there", "these",
+    "those", "into", "about", "been", "being", "also", "such", "any", "each", "other", "some",
+})
 
 
 @functools.cache

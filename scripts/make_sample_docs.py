@@ -39,9 +39,9 @@ import calendar
 import io
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 try:
     from reportlab import rl_config
@@ -57,8 +57,11 @@ from reportlab.lib.styles import ParagraphStyle  # noqa: E402
 from reportlab.lib.units import mm  # noqa: E402
 from reportlab.lib.utils import simpleSplit  # noqa: E402
 from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: E402
+from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 from reportlab.platypus import (  # noqa: E402
+    BaseDocTemplate,
     CondPageBreak,
+    Flowable,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -95,41 +98,92 @@ NOTE_BG = colors.HexColor("#FFF8E1")
 ACCENT = colors.HexColor("#0B4F6C")
 
 BODY = ParagraphStyle(
-    "Body", fontName="Helvetica", fontSize=10, leading=14, spaceAfter=6,
-    alignment=TA_LEFT, textColor=INK,
+    "Body",
+    fontName="Helvetica",
+    fontSize=10,
+    leading=14,
+    spaceAfter=6,
+    alignment=TA_LEFT,
+    textColor=INK,
 )
 H1 = ParagraphStyle(
-    "H1", parent=BODY, fontName="Helvetica-Bold", fontSize=16, leading=20,
-    spaceBefore=4, spaceAfter=10, textColor=ACCENT, keepWithNext=1,
+    "H1",
+    parent=BODY,
+    fontName="Helvetica-Bold",
+    fontSize=16,
+    leading=20,
+    spaceBefore=4,
+    spaceAfter=10,
+    textColor=ACCENT,
+    keepWithNext=1,
 )
 H2 = ParagraphStyle(
-    "H2", parent=BODY, fontName="Helvetica-Bold", fontSize=11.5, leading=15,
-    spaceBefore=8, spaceAfter=4, keepWithNext=1,
+    "H2",
+    parent=BODY,
+    fontName="Helvetica-Bold",
+    fontSize=11.5,
+    leading=15,
+    spaceBefore=8,
+    spaceAfter=4,
+    keepWithNext=1,
 )
 BULLET = ParagraphStyle(
-    "Bullet", parent=BODY, leftIndent=16, bulletIndent=5, spaceAfter=3,
+    "Bullet",
+    parent=BODY,
+    leftIndent=16,
+    bulletIndent=5,
+    spaceAfter=3,
 )
 STEP = ParagraphStyle(
-    "Step", parent=BODY, leftIndent=18, bulletIndent=2, spaceAfter=4,
+    "Step",
+    parent=BODY,
+    leftIndent=18,
+    bulletIndent=2,
+    spaceAfter=4,
 )
 CELL = ParagraphStyle(
-    "Cell", parent=BODY, fontSize=9, leading=11.5, spaceAfter=0,
+    "Cell",
+    parent=BODY,
+    fontSize=9,
+    leading=11.5,
+    spaceAfter=0,
 )
 CELL_HEAD = ParagraphStyle("CellHead", parent=CELL, fontName="Helvetica-Bold")
 CAPTION = ParagraphStyle(
-    "Caption", parent=BODY, fontName="Helvetica-Bold", fontSize=9.5,
-    leading=12, spaceBefore=4, spaceAfter=4, textColor=MUTED,
+    "Caption",
+    parent=BODY,
+    fontName="Helvetica-Bold",
+    fontSize=9.5,
+    leading=12,
+    spaceBefore=4,
+    spaceAfter=4,
+    textColor=MUTED,
 )
 COVER_KICKER = ParagraphStyle(
-    "CoverKicker", parent=BODY, fontName="Helvetica-Bold", fontSize=11,
-    leading=14, textColor=MUTED, spaceBefore=30, spaceAfter=10,
+    "CoverKicker",
+    parent=BODY,
+    fontName="Helvetica-Bold",
+    fontSize=11,
+    leading=14,
+    textColor=MUTED,
+    spaceBefore=30,
+    spaceAfter=10,
 )
 COVER_TITLE = ParagraphStyle(
-    "CoverTitle", parent=BODY, fontName="Helvetica-Bold", fontSize=28,
-    leading=34, textColor=ACCENT, spaceAfter=10,
+    "CoverTitle",
+    parent=BODY,
+    fontName="Helvetica-Bold",
+    fontSize=28,
+    leading=34,
+    textColor=ACCENT,
+    spaceAfter=10,
 )
 COVER_SUB = ParagraphStyle(
-    "CoverSub", parent=BODY, fontSize=13, leading=18, textColor=INK,
+    "CoverSub",
+    parent=BODY,
+    fontSize=13,
+    leading=18,
+    textColor=INK,
     spaceAfter=22,
 )
 TOC_ITEM = ParagraphStyle("TocItem", parent=BODY, leftIndent=8, spaceAfter=2)
@@ -140,23 +194,23 @@ def _scaled(widths: list[float]) -> list[float]:
     return [w / total * TEXT_W for w in widths]
 
 
-class Story(list):
+class Story(list[Flowable]):
     """A list of flowables with small helpers for the recurring elements."""
 
-    def h1(self, text: str) -> "Story":
+    def h1(self, text: str) -> Story:
         self.append(Paragraph(text, H1))
         return self
 
-    def h2(self, text: str) -> "Story":
+    def h2(self, text: str) -> Story:
         self.append(Paragraph(text, H2))
         return self
 
-    def p(self, *texts: str) -> "Story":
+    def p(self, *texts: str) -> Story:
         for text in texts:
             self.append(Paragraph(text, BODY))
         return self
 
-    def p_hyph(self, text: str) -> "Story":
+    def p_hyph(self, text: str) -> Story:
         """Paragraph with one word hyphenated across a *real* line break.
 
         ``text`` contains exactly one ``{-}`` marker inside a word, e.g.
@@ -183,7 +237,7 @@ class Story(list):
         self.append(Paragraph(f"{before}-<br/>{after}", BODY))
         return self
 
-    def bullets(self, *items: str) -> "Story":
+    def bullets(self, *items: str) -> Story:
         for item in items:
             # An en dash rather than U+2022: reportlab encodes the bullet as
             # WinAnsi 0x7F, which text extractors (pypdf) turn into "\x7f".
@@ -191,66 +245,85 @@ class Story(list):
         self.append(Spacer(1, 4))
         return self
 
-    def steps(self, *items: str) -> "Story":
+    def steps(self, *items: str) -> Story:
         for i, item in enumerate(items, 1):
             self.append(Paragraph(item, STEP, bulletText=f"{i}."))
         self.append(Spacer(1, 4))
         return self
 
-    def table(self, caption: str | None, header: list[str], rows: list[list[str]],
-              widths: list[float]) -> "Story":
+    def table(
+        self, caption: str | None, header: list[str], rows: list[list[str]], widths: list[float]
+    ) -> Story:
         data = [[Paragraph(c, CELL_HEAD) for c in header]]
         data += [[Paragraph(str(c), CELL) for c in row] for row in rows]
         tbl = Table(data, colWidths=_scaled(widths), repeatRows=1, hAlign="LEFT")
-        tbl.setStyle(TableStyle([
-            ("GRID", (0, 0), (-1, -1), 0.6, GRID),
-            ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ("LEFTPADDING", (0, 0), (-1, -1), 4),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-        ]))
+        tbl.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.6, GRID),
+                    ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("TOPPADDING", (0, 0), (-1, -1), 3),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                ]
+            )
+        )
         head = [Paragraph(caption, CAPTION)] if caption else []
         if len(rows) <= 10:
             # short tables move to the next page as a whole, with their caption
-            self.append(KeepTogether(head + [tbl]))
+            self.append(KeepTogether([*head, tbl]))
         else:
             # long tables split across pages (header row repeats); only make sure
             # the caption and the first rows do not end up alone at a page bottom
             self.append(CondPageBreak(120))
-            self.extend(head + [tbl])
+            self.extend([*head, tbl])
         self.append(Spacer(1, 10))
         return self
 
-    def note(self, text: str) -> "Story":
+    def note(self, text: str) -> Story:
         tbl = Table([[Paragraph(text, CELL)]], colWidths=[TEXT_W], hAlign="LEFT")
-        tbl.setStyle(TableStyle([
-            ("BOX", (0, 0), (-1, -1), 0.8, GRID),
-            ("BACKGROUND", (0, 0), (-1, -1), NOTE_BG),
-            ("TOPPADDING", (0, 0), (-1, -1), 5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-            ("LEFTPADDING", (0, 0), (-1, -1), 6),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-        ]))
+        tbl.setStyle(
+            TableStyle(
+                [
+                    ("BOX", (0, 0), (-1, -1), 0.8, GRID),
+                    ("BACKGROUND", (0, 0), (-1, -1), NOTE_BG),
+                    ("TOPPADDING", (0, 0), (-1, -1), 5),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 6),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                ]
+            )
+        )
         self.append(tbl)
         self.append(Spacer(1, 8))
         return self
 
-    def cover(self, kicker: str, title: str, subtitle: str,
-              meta: list[tuple[str, str]], contents: list[str] | None = None) -> "Story":
+    def cover(
+        self,
+        kicker: str,
+        title: str,
+        subtitle: str,
+        meta: list[tuple[str, str]],
+        contents: list[str] | None = None,
+    ) -> Story:
         self.append(Paragraph(kicker, COVER_KICKER))
         self.append(Paragraph(title, COVER_TITLE))
         self.append(Paragraph(subtitle, COVER_SUB))
         data = [[Paragraph(k, CELL_HEAD), Paragraph(v, CELL)] for k, v in meta]
         tbl = Table(data, colWidths=_scaled([1, 2.6]), hAlign="LEFT")
-        tbl.setStyle(TableStyle([
-            ("GRID", (0, 0), (-1, -1), 0.6, GRID),
-            ("BACKGROUND", (0, 0), (0, -1), HEAD_BG),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ]))
+        tbl.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.6, GRID),
+                    ("BACKGROUND", (0, 0), (0, -1), HEAD_BG),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("TOPPADDING", (0, 0), (-1, -1), 3),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ]
+            )
+        )
         self.append(tbl)
         self.append(Spacer(1, 18))
         if contents:
@@ -259,11 +332,11 @@ class Story(list):
                 self.append(Paragraph(item, TOC_ITEM))
         return self
 
-    def pb(self) -> "Story":
+    def pb(self) -> Story:
         self.append(PageBreak())
         return self
 
-    def sp(self, height: float = 6) -> "Story":
+    def sp(self, height: float = 6) -> Story:
         self.append(Spacer(1, height))
         return self
 
@@ -271,6 +344,7 @@ class Story(list):
 # --------------------------------------------------------------------------
 # Building
 # --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DocSpec:
@@ -286,7 +360,7 @@ class DocSpec:
     story: Callable[[], Story]
 
 
-def _draw_page(canv, doc, spec: DocSpec, total: int | None) -> None:
+def _draw_page(canv: Canvas, doc: BaseDocTemplate, spec: DocSpec, total: int | None) -> None:
     canv.saveState()
     canv.setFont("Helvetica", 8)
     canv.setFillColor(MUTED)
@@ -313,16 +387,22 @@ def _render(spec: DocSpec, total: int | None) -> tuple[bytes, int]:
     buf = io.BytesIO()
     pages: list[int] = []
 
-    def on_page(canv, doc):
+    def on_page(canv: Canvas, doc: BaseDocTemplate) -> None:
         pages.append(doc.page)
         _draw_page(canv, doc, spec, total)
 
     doc = SimpleDocTemplate(
-        buf, pagesize=A4,
-        leftMargin=MARGIN_X, rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM,
-        title=spec.title, author=AUTHOR, subject=spec.subject,
-        keywords=spec.keywords, creator=CREATOR,
+        buf,
+        pagesize=A4,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=spec.title,
+        author=AUTHOR,
+        subject=spec.subject,
+        keywords=spec.keywords,
+        creator=CREATOR,
     )
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = epoch
@@ -357,6 +437,7 @@ def build(spec: DocSpec, out_dir: Path) -> int:
 # 1. Employee handbook
 # --------------------------------------------------------------------------
 
+
 def handbook() -> Story:
     s = Story()
     s.cover(
@@ -367,9 +448,12 @@ def handbook() -> Story:
         [
             ("Version", "3.2"),
             ("Effective date", "1 January 2026"),
-            ("Applies to", "All employees of Kestrelmoor Systems GmbH and, together "
-                           "with their local addendum, of its subsidiaries in "
-                           "Rotterdam and Graz"),
+            (
+                "Applies to",
+                "All employees of Kestrelmoor Systems GmbH and, together "
+                "with their local addendum, of its subsidiaries in "
+                "Rotterdam and Graz",
+            ),
             ("Document owner", "Human Resources &mdash; Aylin Brauneck, HR Director"),
             ("Approved by", "Henrike Vasswald, Managing Director, on 4 December 2025"),
             ("Next scheduled review", "November 2026"),
@@ -419,8 +503,10 @@ def handbook() -> Story:
         "their local addendum states otherwise to comply with Dutch or Austrian law.",
     )
     s.h2("1.2 Our values")
-    s.p("Three values describe how we want to work. We use them in hiring, in feedback "
-        "conversations and when we have to make difficult decisions.")
+    s.p(
+        "Three values describe how we want to work. We use them in hiring, in feedback "
+        "conversations and when we have to make difficult decisions."
+    )
     s.bullets(
         "<b>Build it right.</b> We would rather ship a week later than ship something "
         "we do not trust. Quality is everybody's job, not only the test team's.",
@@ -534,7 +620,11 @@ def handbook() -> Story:
             ["0 to 2 years", "28", "Applies to all new employees; pro rata in the year of joining"],
             ["3 to 5 years", "29", "From the calendar year in which the 3rd year is completed"],
             ["6 to 9 years", "30", "From the calendar year in which the 6th year is completed"],
-            ["10 years or more", "32", "From the calendar year in which the 10th year is completed"],
+            [
+                "10 years or more",
+                "32",
+                "From the calendar year in which the 10th year is completed",
+            ],
         ],
         [1.4, 1.1, 2.6],
     )
@@ -572,7 +662,7 @@ def handbook() -> Story:
         "For certain personal events you receive paid special leave in addition to "
         "your annual leave. Special leave is taken at the time of the event or within a "
         "reasonable period around it and is requested in the HR portal with the reason "
-        "\"special leave\".",
+        '"special leave".',
     )
     s.table(
         "Table 2: Paid special leave",
@@ -630,8 +720,12 @@ def handbook() -> Story:
         [
             ["Employer pension contribution (percent of gross base salary)", "4%", "5%", "6%"],
             ["Annual learning budget", "EUR 1,200", "EUR 1,500", "EUR 2,000"],
-            ["Group life insurance cover", "Twice the annual base salary",
-             "Three times the annual base salary", "Three times the annual base salary"],
+            [
+                "Group life insurance cover",
+                "Twice the annual base salary",
+                "Three times the annual base salary",
+                "Three times the annual base salary",
+            ],
             ["Home office equipment allowance (one-time)", "EUR 600", "EUR 600", "EUR 800"],
             ["Car allowance", "Not included", "Not included", "EUR 650 per month"],
             ["Preventive health check-up", "Every 3 years", "Every 2 years", "Every year"],
@@ -790,7 +884,7 @@ def handbook() -> Story:
         "Lock your screen whenever you leave your device, even for a minute.",
         "Store work files on the company document platform, not on the local disk or "
         "in private cloud services.",
-        "Use the \"Report phishing\" button in your mail client for suspicious "
+        'Use the "Report phishing" button in your mail client for suspicious '
         "messages instead of forwarding them.",
         "Do not connect private USB storage devices to company equipment.",
         "Discuss confidential topics only where you cannot be overheard, especially on "
@@ -858,9 +952,9 @@ def handbook() -> Story:
         "September, and the annual review conversation takes place in March. Feedback "
         "between these dates is encouraged and does not have to wait for a formal "
         "meeting.",
-        "The annual review uses a four-point scale: \"exceeds expectations\", \"fully "
-        "meets expectations\", \"partly meets expectations\" and \"does not meet "
-        "expectations\". Before the review conversation, you complete a short "
+        'The annual review uses a four-point scale: "exceeds expectations", "fully '
+        'meets expectations", "partly meets expectations" and "does not meet '
+        'expectations". Before the review conversation, you complete a short '
         "self-assessment in the HR portal. Ratings are calibrated across each department "
         "so that the same standards apply in every team.",
     )
@@ -949,18 +1043,37 @@ def handbook() -> Story:
         "Table 4: Key contacts",
         ["Topic", "Contact", "How to reach"],
         [
-            ["Leave, contracts, payroll, benefits", "HR team (Aylin Brauneck, HR Director)",
-             "hr@kestrelmoor.example, extension 2200"],
-            ["IT problems and access rights", "IT Helpdesk", "helpdesk@kestrelmoor.example, extension 4357"],
+            [
+                "Leave, contracts, payroll, benefits",
+                "HR team (Aylin Brauneck, HR Director)",
+                "hr@kestrelmoor.example, extension 2200",
+            ],
+            [
+                "IT problems and access rights",
+                "IT Helpdesk",
+                "helpdesk@kestrelmoor.example, extension 4357",
+            ],
             ["Security incidents", "Security team", "See the Information Security Policy"],
-            ["Gifts register, conflicts of interest", "Ruth Kalbach, Compliance Officer",
-             "compliance@kestrelmoor.example"],
-            ["Personal data and privacy", "Jonas Elsterberg, Data Protection Officer",
-             "privacy@kestrelmoor.example"],
-            ["Works council (Leipzig)", "Lukas Fendrich, Chair of the works council",
-             "betriebsrat@kestrelmoor.example, extension 2290"],
-            ["Travel bookings and expense claims", "Finance (Travel Desk)",
-             "See the Travel and Expense Policy"],
+            [
+                "Gifts register, conflicts of interest",
+                "Ruth Kalbach, Compliance Officer",
+                "compliance@kestrelmoor.example",
+            ],
+            [
+                "Personal data and privacy",
+                "Jonas Elsterberg, Data Protection Officer",
+                "privacy@kestrelmoor.example",
+            ],
+            [
+                "Works council (Leipzig)",
+                "Lukas Fendrich, Chair of the works council",
+                "betriebsrat@kestrelmoor.example, extension 2290",
+            ],
+            [
+                "Travel bookings and expense claims",
+                "Finance (Travel Desk)",
+                "See the Travel and Expense Policy",
+            ],
             ["Press enquiries", "Marketing", "press@kestrelmoor.example"],
         ],
         [1.6, 1.7, 1.8],
@@ -976,20 +1089,23 @@ def handbook() -> Story:
 # 2. Travel and expense policy
 # --------------------------------------------------------------------------
 
+
 def travel_policy() -> Story:
     s = Story()
     s.cover(
         "KESTRELMOOR SYSTEMS GMBH &mdash; FINANCE",
         "Travel and Expense Policy",
-        "Approval, booking and reimbursement of business travel and other business "
-        "expenses.",
+        "Approval, booking and reimbursement of business travel and other business expenses.",
         [
             ("Version", "2.4"),
             ("Effective date", "1 March 2026"),
             ("Policy owner", "Tobias Renkhoff, Chief Financial Officer"),
-            ("Applies to", "All employees, interns and working students of Kestrelmoor "
-                           "Systems GmbH and its subsidiaries, and contractors whose "
-                           "contract refers to this policy"),
+            (
+                "Applies to",
+                "All employees, interns and working students of Kestrelmoor "
+                "Systems GmbH and its subsidiaries, and contractors whose "
+                "contract refers to this policy",
+            ),
             ("Classification", "Internal"),
         ],
     )
@@ -1025,10 +1141,16 @@ def travel_policy() -> Story:
         [
             ["Up to EUR 500", "Line manager", "None"],
             ["EUR 500.01 to EUR 2,500", "Department head", "None"],
-            ["EUR 2,500.01 to EUR 10,000", "Chief Financial Officer",
-             "Budget check by Controlling"],
-            ["More than EUR 10,000", "Managing Director",
-             "Budget check by Controlling and a written business case"],
+            [
+                "EUR 2,500.01 to EUR 10,000",
+                "Chief Financial Officer",
+                "Budget check by Controlling",
+            ],
+            [
+                "More than EUR 10,000",
+                "Managing Director",
+                "Budget check by Controlling and a written business case",
+            ],
         ],
         [1.6, 1.3, 2.1],
     )
@@ -1223,6 +1345,7 @@ def travel_policy() -> Story:
 # 3. Product manual: EdgeLink EL-420
 # --------------------------------------------------------------------------
 
+
 def _code(text: str) -> str:
     return f'<font name="Courier">{text}</font>'
 
@@ -1238,8 +1361,10 @@ def product_manual() -> Story:
             ("Firmware version", "4.2"),
             ("Document number", "KSM-EL420-UM-EN"),
             ("Revision", "D, published April 2026"),
-            ("Manufacturer", "Kestrelmoor Systems GmbH, Lindenhofer Allee 27, "
-                             "04179 Leipzig, Germany"),
+            (
+                "Manufacturer",
+                "Kestrelmoor Systems GmbH, Lindenhofer Allee 27, 04179 Leipzig, Germany",
+            ),
             ("Technical support", "support@kestrelmoor.example"),
         ],
         [
@@ -1296,8 +1421,13 @@ def product_manual() -> Story:
             ["A", "September 2023", "3.0", "First edition"],
             ["B", "March 2024", "3.4", "Added the EL-420-LTE variant and cellular settings"],
             ["C", "January 2025", "4.0", "Added OPC UA server and client, SNMPv3 monitoring"],
-            ["D", "April 2026", "4.2", "New error codes E410 to E412, revised maintenance "
-                                       "schedule, updated warranty terms"],
+            [
+                "D",
+                "April 2026",
+                "4.2",
+                "New error codes E410 to E412, revised maintenance "
+                "schedule, updated warranty terms",
+            ],
         ],
         [0.8, 1.2, 0.8, 3.2],
     )
@@ -1357,8 +1487,12 @@ def product_manual() -> Story:
         ["Order code", "Variant", "Differences"],
         [
             ["EL-420-STD", "Standard", "Two Ethernet ports, no cellular modem"],
-            ["EL-420-LTE", "Cellular", "Adds an LTE Cat 4 modem with two SMA antenna "
-                                       "connectors and a nano-SIM slot; two antennas included"],
+            [
+                "EL-420-LTE",
+                "Cellular",
+                "Adds an LTE Cat 4 modem with two SMA antenna "
+                "connectors and a nano-SIM slot; two antennas included",
+            ],
         ],
         [1.2, 1.0, 3.6],
     )
@@ -1410,22 +1544,29 @@ def product_manual() -> Story:
         "Table 4: Electrical data and interfaces",
         ["Parameter", "Value"],
         [
-            ["Supply voltage", "24 V DC nominal, permitted range 12 to 36 V DC, "
-                               "reverse polarity protected"],
+            [
+                "Supply voltage",
+                "24 V DC nominal, permitted range 12 to 36 V DC, reverse polarity protected",
+            ],
             ["Power consumption", "6.5 W typical, 11 W maximum"],
             ["Processor", "Quad-core ARM Cortex-A53, 1.2 GHz"],
             ["Memory", "2 GB RAM, 16 GB eMMC flash"],
             ["Ethernet", "2 x 10/100/1000 Mbit/s, RJ45 (ETH1, ETH2)"],
-            ["Serial interfaces", "2 x RS-485 (COM1, COM2) and 1 x RS-232 (COM3), "
-                                  "1,200 to 115,200 bit/s"],
+            [
+                "Serial interfaces",
+                "2 x RS-485 (COM1, COM2) and 1 x RS-232 (COM3), 1,200 to 115,200 bit/s",
+            ],
             ["Digital inputs", "4, 24 V DC, galvanically isolated"],
             ["Relay outputs", "2, maximum 30 V DC / 2 A"],
             ["USB", "1 x USB 2.0 Type A"],
             ["Memory card", "microSD slot, cards up to 128 GB"],
             ["Cellular (EL-420-LTE only)", "LTE Cat 4, 2 x SMA antenna connector, nano-SIM"],
             ["Real-time clock", "Backed by a CR2032 coin cell, buffer time approx. 5 years"],
-            ["Protocols", "Modbus RTU and Modbus TCP, OPC UA (server and client), MQTT 3.1.1 "
-                          "and 5.0, HTTPS REST API, SNMPv3"],
+            [
+                "Protocols",
+                "Modbus RTU and Modbus TCP, OPC UA (server and client), MQTT 3.1.1 "
+                "and 5.0, HTTPS REST API, SNMPv3",
+            ],
         ],
         [1.6, 3.4],
     )
@@ -1479,13 +1620,23 @@ def product_manual() -> Story:
             ["PWR", "Off", "No supply voltage"],
             ["SYS", "Green, flashing", "Device is booting or a firmware update is in progress"],
             ["SYS", "Green, steady", "Device is ready"],
-            ["NET", "Green, steady", "Uplink connected to Kestrel Fleet or the configured "
-                                     "MQTT broker"],
-            ["NET", "Yellow, flashing", "Network link is up, but there is no connection to "
-                                        "the configured broker"],
+            [
+                "NET",
+                "Green, steady",
+                "Uplink connected to Kestrel Fleet or the configured MQTT broker",
+            ],
+            [
+                "NET",
+                "Yellow, flashing",
+                "Network link is up, but there is no connection to the configured broker",
+            ],
             ["ERR", "Red, steady", "An error is active; see the event log for the error code"],
-            ["ERR", "Red, flashing fast", "The RESET button has been held long enough; a "
-                                          "factory reset is executed when it is released"],
+            [
+                "ERR",
+                "Red, flashing fast",
+                "The RESET button has been held long enough; a "
+                "factory reset is executed when it is released",
+            ],
         ],
         [0.7, 1.3, 3.6],
     )
@@ -1518,8 +1669,7 @@ def product_manual() -> Story:
         "Select the time zone and check the NTP server. The default NTP server is "
         f"{_code('pool.ntp.org')}; in networks without internet access, enter the "
         "address of a local time server.",
-        "Configure ETH2 for the plant network (DHCP or static address, gateway and DNS "
-        "servers).",
+        "Configure ETH2 for the plant network (DHCP or static address, gateway and DNS servers).",
         "Optional: register the device in Kestrel Fleet by entering the 8-character "
         "claim code from the device label in your Fleet account.",
         "Finish the setup wizard. The device restarts, which takes about 60 seconds.",
@@ -1541,8 +1691,10 @@ def product_manual() -> Story:
         "applied change is recorded in the audit log with the user name and time.",
     )
     s.h2("7.2 Configuration parameters")
-    s.p("Table 6 lists the most important parameters with their default values and "
-        "permitted ranges.")
+    s.p(
+        "Table 6 lists the most important parameters with their default values and "
+        "permitted ranges."
+    )
     s.table(
         "Table 6: Configuration parameters",
         ["Parameter", "Menu path", "Default", "Permitted range"],
@@ -1551,14 +1703,26 @@ def product_manual() -> Story:
             ["Modbus response timeout", "Devices &gt; Modbus", "500 ms", "50 to 10,000 ms"],
             ["Modbus retries", "Devices &gt; Modbus", "3", "0 to 10"],
             ["RS-485 termination (per port)", "Settings &gt; Serial", "Off", "On, Off"],
-            ["Serial parameters", "Settings &gt; Serial", "9,600 bit/s, 8N1",
-             "1,200 to 115,200 bit/s; parity none, even or odd"],
+            [
+                "Serial parameters",
+                "Settings &gt; Serial",
+                "9,600 bit/s, 8N1",
+                "1,200 to 115,200 bit/s; parity none, even or odd",
+            ],
             ["MQTT keep-alive", "Uplinks &gt; MQTT", "60 s", "10 to 1,200 s"],
             ["MQTT quality of service", "Uplinks &gt; MQTT", "1", "0, 1, 2"],
-            ["Store-and-forward buffer size", "Uplinks &gt; Buffer", "500,000 records",
-             "10,000 to 2,000,000 records"],
-            ["Forwarding rate after an outage", "Uplinks &gt; Buffer", "1,000 records/s",
-             "100 to 5,000 records/s"],
+            [
+                "Store-and-forward buffer size",
+                "Uplinks &gt; Buffer",
+                "500,000 records",
+                "10,000 to 2,000,000 records",
+            ],
+            [
+                "Forwarding rate after an outage",
+                "Uplinks &gt; Buffer",
+                "1,000 records/s",
+                "100 to 5,000 records/s",
+            ],
             ["OPC UA server port", "Uplinks &gt; OPC UA", "4840", "1024 to 65535"],
             ["Fleet heartbeat interval", "Uplinks &gt; Fleet", "300 s", "60 to 3,600 s"],
             ["Web session timeout", "Settings &gt; Security", "15 min", "5 to 120 min"],
@@ -1674,56 +1838,135 @@ def product_manual() -> Story:
         "Table 7: Error codes",
         ["Code", "Severity", "Meaning", "Recommended action"],
         [
-            ["E101", "Error", "Supply voltage below 11 V",
-             "Check the power supply and the wiring at X1; measure the voltage under load."],
-            ["E102", "Warning", "Internal temperature above 85 &deg;C",
-             "Check the cabinet ventilation and the clearances around the device."],
-            ["E103", "Error", "Real-time clock battery low; the time was lost after a "
-                              "power failure",
-             "Replace the CR2032 coin cell (section 10.2) and check the NTP settings."],
-            ["E201", "Warning", "Ethernet link down on ETH2",
-             "Check the cable and the switch port."],
-            ["E202", "Error", "No IP address received via DHCP on the uplink interface",
-             "Check the DHCP server or configure a static address."],
-            ["E203", "Error", "DNS name resolution failed",
-             "Check the DNS server settings of the uplink interface."],
-            ["E204", "Warning", "LTE signal too weak (RSSI below -100 dBm)",
-             "Reposition the antennas or use external antennas with extension cables."],
-            ["E205", "Error", "SIM card not detected or SIM PIN wrong",
-             "Check that the SIM card is seated correctly and check the PIN setting."],
-            ["E301", "Warning", "Modbus device not responding (timeout)",
-             "Check the slave address, baud rate, wiring and bus termination; increase "
-             "the response timeout if necessary."],
-            ["E302", "Warning", "Modbus exception response received",
-             "Check the register address and function code in the tag configuration."],
-            ["E303", "Error", "Short circuit or wiring fault on the RS-485 bus",
-             "Check the A/B polarity and the wiring of the bus."],
-            ["E304", "Error", "MQTT broker refused the connection or authentication failed",
-             "Check the user name, password and client certificate of the MQTT uplink."],
-            ["E305", "Warning", "Store-and-forward buffer full; the oldest records are "
-                                "being overwritten",
-             "Restore the uplink connection; increase the buffer size if outages are "
-             "expected to last longer."],
-            ["E401", "Error", "TLS certificate expired or invalid",
-             "Renew the certificate under Settings &gt; Certificates."],
-            ["E402", "Warning", "Time synchronisation via NTP failed for more than 24 hours",
-             "Check that the NTP server is reachable on UDP port 123."],
-            ["E410", "Error", "Registration in Kestrel Fleet failed (invalid claim code)",
-             "Check the claim code on the device label; claim codes are case-sensitive."],
-            ["E411", "Warning", "Configuration was changed locally while the device is "
-                                "managed by Kestrel Fleet",
-             "Accept or discard the local change in Kestrel Fleet."],
-            ["E412", "Error", "Flash memory usage above 95 percent",
-             "Delete old log files or reduce the log level."],
-            ["E501", "Error", "Firmware signature verification failed",
-             "Download the firmware again from the support portal; never use modified "
-             "files."],
-            ["E502", "Warning", "Automatic return to the previous firmware after three "
-                                "failed boot attempts",
-             "Create a diagnostic bundle and contact technical support."],
-            ["E601", "Error", "Restart triggered by the watchdog",
-             "If this happens more than 3 times within 24 hours, create a diagnostic "
-             "bundle and contact technical support."],
+            [
+                "E101",
+                "Error",
+                "Supply voltage below 11 V",
+                "Check the power supply and the wiring at X1; measure the voltage under load.",
+            ],
+            [
+                "E102",
+                "Warning",
+                "Internal temperature above 85 &deg;C",
+                "Check the cabinet ventilation and the clearances around the device.",
+            ],
+            [
+                "E103",
+                "Error",
+                "Real-time clock battery low; the time was lost after a power failure",
+                "Replace the CR2032 coin cell (section 10.2) and check the NTP settings.",
+            ],
+            [
+                "E201",
+                "Warning",
+                "Ethernet link down on ETH2",
+                "Check the cable and the switch port.",
+            ],
+            [
+                "E202",
+                "Error",
+                "No IP address received via DHCP on the uplink interface",
+                "Check the DHCP server or configure a static address.",
+            ],
+            [
+                "E203",
+                "Error",
+                "DNS name resolution failed",
+                "Check the DNS server settings of the uplink interface.",
+            ],
+            [
+                "E204",
+                "Warning",
+                "LTE signal too weak (RSSI below -100 dBm)",
+                "Reposition the antennas or use external antennas with extension cables.",
+            ],
+            [
+                "E205",
+                "Error",
+                "SIM card not detected or SIM PIN wrong",
+                "Check that the SIM card is seated correctly and check the PIN setting.",
+            ],
+            [
+                "E301",
+                "Warning",
+                "Modbus device not responding (timeout)",
+                "Check the slave address, baud rate, wiring and bus termination; increase "
+                "the response timeout if necessary.",
+            ],
+            [
+                "E302",
+                "Warning",
+                "Modbus exception response received",
+                "Check the register address and function code in the tag configuration.",
+            ],
+            [
+                "E303",
+                "Error",
+                "Short circuit or wiring fault on the RS-485 bus",
+                "Check the A/B polarity and the wiring of the bus.",
+            ],
+            [
+                "E304",
+                "Error",
+                "MQTT broker refused the connection or authentication failed",
+                "Check the user name, password and client certificate of the MQTT uplink.",
+            ],
+            [
+                "E305",
+                "Warning",
+                "Store-and-forward buffer full; the oldest records are being overwritten",
+                "Restore the uplink connection; increase the buffer size if outages are "
+                "expected to last longer.",
+            ],
+            [
+                "E401",
+                "Error",
+                "TLS certificate expired or invalid",
+                "Renew the certificate under Settings &gt; Certificates.",
+            ],
+            [
+                "E402",
+                "Warning",
+                "Time synchronisation via NTP failed for more than 24 hours",
+                "Check that the NTP server is reachable on UDP port 123.",
+            ],
+            [
+                "E410",
+                "Error",
+                "Registration in Kestrel Fleet failed (invalid claim code)",
+                "Check the claim code on the device label; claim codes are case-sensitive.",
+            ],
+            [
+                "E411",
+                "Warning",
+                "Configuration was changed locally while the device is managed by Kestrel Fleet",
+                "Accept or discard the local change in Kestrel Fleet.",
+            ],
+            [
+                "E412",
+                "Error",
+                "Flash memory usage above 95 percent",
+                "Delete old log files or reduce the log level.",
+            ],
+            [
+                "E501",
+                "Error",
+                "Firmware signature verification failed",
+                "Download the firmware again from the support portal; never use modified files.",
+            ],
+            [
+                "E502",
+                "Warning",
+                "Automatic return to the previous firmware after three failed boot attempts",
+                "Create a diagnostic bundle and contact technical support.",
+            ],
+            [
+                "E601",
+                "Error",
+                "Restart triggered by the watchdog",
+                "If this happens more than 3 times within 24 hours, create a diagnostic "
+                "bundle and contact technical support.",
+            ],
         ],
         [0.6, 0.8, 2.2, 2.6],
     )
@@ -1752,19 +1995,37 @@ def product_manual() -> Story:
         "Table 8: Maintenance schedule",
         ["Interval", "Task", "Performed by"],
         [
-            ["Monthly", "Check the event log for warnings; check whether a new firmware "
-                        "version is available", "Operator"],
-            ["Every 3 months", "Visually inspect the LEDs, cables and connectors; clean the "
-                               "ventilation slots with dry, oil-free compressed air", "Operator"],
-            ["Every 6 months", "Download a configuration backup and store it outside the "
-                               "device", "Administrator"],
-            ["Every 12 months", "Check that the terminal screws are tightened to 0.5 Nm and "
-                                "that the earth connection is secure; review the local user "
-                                "accounts", "Electrician and administrator"],
-            ["Every 24 months", "Test the digital inputs and relay outputs; check the "
-                                "validity of the TLS certificates", "Electrician"],
-            ["Every 5 years", "Replace the CR2032 coin cell of the real-time clock",
-             "Electrician"],
+            [
+                "Monthly",
+                "Check the event log for warnings; check whether a new firmware "
+                "version is available",
+                "Operator",
+            ],
+            [
+                "Every 3 months",
+                "Visually inspect the LEDs, cables and connectors; clean the "
+                "ventilation slots with dry, oil-free compressed air",
+                "Operator",
+            ],
+            [
+                "Every 6 months",
+                "Download a configuration backup and store it outside the device",
+                "Administrator",
+            ],
+            [
+                "Every 12 months",
+                "Check that the terminal screws are tightened to 0.5 Nm and "
+                "that the earth connection is secure; review the local user "
+                "accounts",
+                "Electrician and administrator",
+            ],
+            [
+                "Every 24 months",
+                "Test the digital inputs and relay outputs; check the "
+                "validity of the TLS certificates",
+                "Electrician",
+            ],
+            ["Every 5 years", "Replace the CR2032 coin cell of the real-time clock", "Electrician"],
         ],
         [1.1, 3.3, 1.3],
     )
@@ -1779,20 +2040,23 @@ def product_manual() -> Story:
         "Create a configuration backup and switch off the power supply.",
         "Open the coin cell compartment on the left side of the housing with a 3.5 mm "
         "flat-blade screwdriver.",
-        "Remove the old cell and insert a new CR2032 cell with the positive side facing "
-        "outwards.",
+        "Remove the old cell and insert a new CR2032 cell with the positive side facing outwards.",
         "Close the compartment and switch the power supply on again.",
         "Check the date and time under Settings &gt; Time.",
     )
-    s.p("The configuration and the buffered data are kept when the coin cell is "
-        "replaced; only the time has to be synchronised again.")
+    s.p(
+        "The configuration and the buffered data are kept when the coin cell is "
+        "replaced; only the time has to be synchronised again."
+    )
     s.pb()
 
     # 11 ------------------------------------------------------------------
     s.h1("11. Troubleshooting")
-    s.p("This section describes common problems and their solutions. If the problem "
+    s.p(
+        "This section describes common problems and their solutions. If the problem "
         "persists, create a diagnostic bundle (section 11.7) and contact technical "
-        "support.")
+        "support."
+    )
     s.h2("11.1 The PWR LED is off")
     s.p(
         "Measure the voltage at terminal X1; it must be between 12 and 36 V DC. Check "
@@ -1950,12 +2214,24 @@ def product_manual() -> Story:
             ["502/TCP", "Modbus TCP", "Outbound", "Polling of Modbus TCP devices", "As configured"],
             ["4840/TCP", "OPC UA", "Inbound", "OPC UA server", "Disabled"],
             ["8883/TCP", "MQTT over TLS", "Outbound", "MQTT uplink", "As configured"],
-            ["1883/TCP", "MQTT without TLS", "Outbound", "MQTT uplink (not recommended)", "Disabled"],
+            [
+                "1883/TCP",
+                "MQTT without TLS",
+                "Outbound",
+                "MQTT uplink (not recommended)",
+                "Disabled",
+            ],
             ["443/TCP", "HTTPS", "Outbound", "Connection to Kestrel Fleet", "As configured"],
             ["123/UDP", "NTP", "Outbound", "Time synchronisation", "Enabled"],
             ["161/UDP", "SNMPv3", "Inbound", "Monitoring", "Disabled"],
             ["514/UDP", "Syslog", "Outbound", "Remote event logging", "Disabled"],
-            ["67/UDP", "DHCP", "Inbound", "DHCP server for service laptops", "Enabled on ETH1 only"],
+            [
+                "67/UDP",
+                "DHCP",
+                "Inbound",
+                "DHCP server for service laptops",
+                "Enabled on ETH1 only",
+            ],
         ],
         [0.9, 1.1, 0.9, 2.0, 1.3],
     )
@@ -2009,13 +2285,13 @@ def product_manual() -> Story:
 # 4. Information security policy
 # --------------------------------------------------------------------------
 
+
 def security_policy() -> Story:
     s = Story()
     s.cover(
         "KESTRELMOOR SYSTEMS GMBH &mdash; INFORMATION SECURITY",
         "Information Security Policy",
-        "Binding rules for protecting the information, systems and devices of "
-        "Kestrelmoor Systems.",
+        "Binding rules for protecting the information, systems and devices of Kestrelmoor Systems.",
         [
             ("Version", "2.1"),
             ("Effective date", "1 February 2026"),
@@ -2085,27 +2361,36 @@ def security_policy() -> Story:
         "Table 1: Data classification levels",
         ["Level", "Description", "Examples", "Handling rules"],
         [
-            ["Public", "Approved for publication; disclosure causes no harm",
-             "Product brochures, published manuals, press releases, job advertisements",
-             "No restrictions. Only Marketing or the document owner may publish."],
-            ["Internal", "Default level for business information; disclosure would "
-                         "cause minor harm",
-             "Employee handbook, internal policies, organisation charts, meeting notes",
-             "Share only within Kestrelmoor and with contractors under a "
-             "non-disclosure agreement. Do not post publicly."],
-            ["Confidential", "Disclosure could cause significant harm to Kestrelmoor, "
-                             "customers or employees",
-             "Customer contracts, price calculations, source code, unreleased product "
-             "plans, customer personal data",
-             "Access on a need-to-know basis. Store only on approved company systems. "
-             "Encrypt when sending outside the company. Label as Confidential."],
-            ["Strictly Confidential", "Disclosure could cause severe harm or legal "
-                                      "consequences",
-             "Salary data, HR investigation files, acquisition plans, private keys and "
-             "administrator credentials, health data",
-             "Named recipients only. End-to-end encrypted transfer. No printing without "
-             "the owner's consent and no storage on removable media. Access is logged "
-             "and reviewed every quarter."],
+            [
+                "Public",
+                "Approved for publication; disclosure causes no harm",
+                "Product brochures, published manuals, press releases, job advertisements",
+                "No restrictions. Only Marketing or the document owner may publish.",
+            ],
+            [
+                "Internal",
+                "Default level for business information; disclosure would cause minor harm",
+                "Employee handbook, internal policies, organisation charts, meeting notes",
+                "Share only within Kestrelmoor and with contractors under a "
+                "non-disclosure agreement. Do not post publicly.",
+            ],
+            [
+                "Confidential",
+                "Disclosure could cause significant harm to Kestrelmoor, customers or employees",
+                "Customer contracts, price calculations, source code, unreleased product "
+                "plans, customer personal data",
+                "Access on a need-to-know basis. Store only on approved company systems. "
+                "Encrypt when sending outside the company. Label as Confidential.",
+            ],
+            [
+                "Strictly Confidential",
+                "Disclosure could cause severe harm or legal consequences",
+                "Salary data, HR investigation files, acquisition plans, private keys and "
+                "administrator credentials, health data",
+                "Named recipients only. End-to-end encrypted transfer. No printing without "
+                "the owner's consent and no storage on removable media. Access is logged "
+                "and reviewed every quarter.",
+            ],
         ],
         [1.0, 1.5, 1.7, 2.0],
     )
@@ -2216,19 +2501,30 @@ def security_policy() -> Story:
         "Table 2: Retention periods",
         ["Type of record", "Retention period", "Notes"],
         [
-            ["Accounting records, invoices and expense claims", "10 years",
-             "From the end of the calendar year"],
-            ["Business letters and e-mails with commercial content", "6 years",
-             "From the end of the calendar year"],
+            [
+                "Accounting records, invoices and expense claims",
+                "10 years",
+                "From the end of the calendar year",
+            ],
+            [
+                "Business letters and e-mails with commercial content",
+                "6 years",
+                "From the end of the calendar year",
+            ],
             ["Personnel files", "3 years after the end of employment", "Stored by HR"],
-            ["Applications of candidates who were not hired", "6 months after the rejection",
-             "Longer only with the candidate's consent"],
-            ["Mailboxes of former employees", "90 days after the last working day",
-             "Then deleted"],
+            [
+                "Applications of candidates who were not hired",
+                "6 months after the rejection",
+                "Longer only with the candidate's consent",
+            ],
+            ["Mailboxes of former employees", "90 days after the last working day", "Then deleted"],
             ["Security logs (authentication, VPN, firewall)", "1 year", "Stored centrally"],
             ["Application and server logs", "90 days", ""],
-            ["CCTV recordings (Leipzig entrance and warehouse)", "72 hours",
-             "Longer only if needed to investigate an incident"],
+            [
+                "CCTV recordings (Leipzig entrance and warehouse)",
+                "72 hours",
+                "Longer only if needed to investigate an incident",
+            ],
             ["Backups of servers and cloud services", "35 days", "Encrypted"],
         ],
         [2.4, 1.6, 1.8],
@@ -2245,6 +2541,7 @@ def security_policy() -> Story:
 # --------------------------------------------------------------------------
 # 5. Salary bands (HR only)
 # --------------------------------------------------------------------------
+
 
 def salary_bands() -> Story:
     s = Story()
@@ -2286,8 +2583,7 @@ def salary_bands() -> Story:
     s.bullets(
         "Offers to new employees are normally made between the minimum and the "
         "midpoint of the band.",
-        "Offers or salary changes above the midpoint require the approval of the HR "
-        "Director.",
+        "Offers or salary changes above the midpoint require the approval of the HR Director.",
         "Salaries above the maximum of the band require the approval of the Managing "
         "Director and are reviewed every year.",
         "Employees whose salary is below the minimum of their band are raised to the "
@@ -2367,7 +2663,7 @@ DOCS: list[DocSpec] = [
         relpath="public/product-manual-edgelink-el420.pdf",
         title="EdgeLink EL-420 Industrial Sensor Gateway - User Manual",
         subject="Installation, configuration, operation and maintenance of the EL-420 "
-                "(firmware 4.2)",
+        "(firmware 4.2)",
         keywords="EdgeLink, EL-420, gateway, Modbus, MQTT, error codes, warranty",
         header_left="EdgeLink EL-420 Industrial Sensor Gateway \u2014 User Manual",
         header_right="KSM-EL420-UM-EN, Rev. D",
@@ -2379,8 +2675,7 @@ DOCS: list[DocSpec] = [
     DocSpec(
         relpath="public/information-security-policy.pdf",
         title="Information Security Policy v2.1",
-        subject="Passwords, MFA, data classification, incident reporting, encryption, "
-                "retention",
+        subject="Passwords, MFA, data classification, incident reporting, encryption, retention",
         keywords="security, passwords, MFA, classification, incidents, retention",
         header_left="Kestrelmoor Systems \u2014 Information Security Policy v2.1",
         header_right="Effective 1 February 2026",
@@ -2407,13 +2702,15 @@ DOCS: list[DocSpec] = [
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Regenerate the PDF documents of the docqa demo corpus "
-                    "(fictional company Kestrelmoor Systems GmbH). Output is "
-                    "deterministic (byte-identical on every run).",
+        "(fictional company Kestrelmoor Systems GmbH). Output is "
+        "deterministic (byte-identical on every run).",
     )
     parser.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT,
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
         help="corpus root directory; PDFs are written to its public/ and hr/ "
-             "subdirectories (default: data/docs in the repository root)",
+        "subdirectories (default: data/docs in the repository root)",
     )
     args = parser.parse_args(argv)
     for spec in DOCS:

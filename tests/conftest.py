@@ -3,6 +3,7 @@ network is blocked so an accidental call fails loudly."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -69,7 +70,5 @@ def open_services(settings: Settings, embedder: Embedder) -> Iterator[Callable[.
 
     yield factory
     for services in opened:
-        try:
+        with contextlib.suppress(Exception):
             services.close()
-        except Exception:
-            pass

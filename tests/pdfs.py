@@ -17,7 +17,7 @@ def write_pdf(path: Path, pages: Sequence[str], *, header: str = "", footer: boo
     c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
     if title:
         c.setTitle(title)
-    width, height = A4
+    _width, height = A4
     for number, text in enumerate(pages, start=1):
         y = height - 60
         if header:

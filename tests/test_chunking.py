@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from ingest.chunking import Chunker, split_sentences
@@ -33,7 +35,7 @@ def test_chunks_respect_size_and_never_split_sentences() -> None:
 
 def test_consecutive_chunks_overlap_by_whole_sentences() -> None:
     chunks = Chunker(80, 20).chunk(_doc(" ".join(SENTENCES)))
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         last = split_sentences(before.text)[-1]
         assert after.text.startswith(last)
 
@@ -46,8 +48,8 @@ def test_no_overlap_when_zero() -> None:
 
 def test_table_rows_stay_whole_and_pages_are_tracked() -> None:
     rows = "\n".join(f"| City {i} | {100 + i} EUR | {30 + i} EUR |" for i in range(40))
-    doc = _doc("# Travel\nHotel caps by city follow.\n" + rows, "# Mileage\nWe pay 0.30 EUR per km.",
-               markdown=True)
+    doc = _doc("# Travel\nHotel caps by city follow.\n" + rows,
+               "# Mileage\nWe pay 0.30 EUR per km.", markdown=True)
     chunks = Chunker(60, 0).chunk(doc)
     row_lines = [ln for c in chunks for ln in c.text.split("\n") if ln.startswith("| City")]
     assert row_lines == rows.split("\n")

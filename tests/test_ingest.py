@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -232,14 +231,3 @@ def test_a_folder_with_nothing_supported(ingestor: Ingestor, tmp_path: Path) -> 
     report = ingestor.ingest([tmp_path / "pics", tmp_path / "notes.docx"])
     reasons = [f.error for f in report.failed]
     assert "holds no PDF" in reasons[0] and "unsupported file type '.docx'" in reasons[1]
-
-
-def test_sample_documents_all_index(ingestor: Ingestor) -> None:
-    from tests.conftest import SAMPLE_DOCS
-
-    if not any(SAMPLE_DOCS.rglob("*.*")):
-        pytest.fail("data/docs is empty")
-    report = ingestor.ingest([SAMPLE_DOCS])
-    assert not report.failed, report.failed
-    assert len(report.ingested) == sum(1 for p in SAMPLE_DOCS.rglob("*") if p.is_file())
-    assert os.path.exists(ingestor.services.settings.catalog_path)

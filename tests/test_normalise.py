@@ -4,7 +4,8 @@ from ingest.normalise import normalise_pages, normalise_text
 
 
 def test_nfkc_expands_ligatures_and_drops_invisible_characters() -> None:
-    assert normalise_text("Au\ufb02age \ufb01nal co\u00adoperate\u200b") == "Auflage final cooperate"
+    text = "Au\ufb02age \ufb01nal co\u00adoperate\u200b"
+    assert normalise_text(text) == "Auflage final cooperate"
 
 
 def test_words_hyphenated_across_lines_are_joined() -> None:
