@@ -11,7 +11,7 @@ from collections import Counter
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n\s*([a-z])")
 _DIGITS = re.compile(r"\d+")
-_EDGE_LINES = 3  # how many lines at the top and bottom of a page may be header/footer
+_EDGE_LINES = 4  # how many lines at the top and bottom of a page may be header/footer
 
 
 def normalise_text(text: str) -> str:

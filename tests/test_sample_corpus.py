@@ -4,6 +4,7 @@ fact in data/eval/sample-facts.jsonl is among the first hits for the question.""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -40,6 +41,9 @@ def test_every_sample_document_is_indexed(indexed: Any) -> None:
     assert handbook.pages >= 12
     text = " ".join(c.text for c in indexed.index.chunks(handbook.doc_id))
     assert "reimbursement" in text  # hyphenated across a line in the PDF
+    for record in records:  # running headers and "Page N of M" footers are gone
+        chunks = indexed.index.chunks(record.doc_id)
+        assert not any(re.search(r"Page \d+ of \d+", c.text) for c in chunks), record.source
 
 
 @pytest.mark.parametrize("fact", FACTS, ids=[f["question"][:40] for f in FACTS])
