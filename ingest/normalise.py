@@ -32,14 +32,15 @@ def _shape(line: str) -> str:
 def strip_running_lines(pages: list[str], min_share: float = 0.5) -> list[str]:
     """Remove lines near the top or bottom that recur on at least ``min_share`` of pages."""
     texted = [p for p in pages if p.strip()]
-    if len(texted) < 3:
+    if len(texted) < 2:
         return pages
     counts: Counter[str] = Counter()
     for page in texted:
         lines = [ln for ln in page.split("\n") if ln.strip()]
         edge = lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]
         counts.update({_shape(ln) for ln in edge})
-    threshold = max(3, int(min_share * len(texted)))
+    # Short documents: a line counts as running only if it is on every page.
+    threshold = len(texted) if len(texted) < 6 else max(3, int(min_share * len(texted)))
     running = {shape for shape, n in counts.items() if n >= threshold and len(shape) < 160}
     if not running:
         return pages

@@ -23,9 +23,11 @@ def test_running_headers_and_footers_are_removed_but_body_kept() -> None:
     assert cleaned == bodies
 
 
-def test_short_documents_keep_their_lines() -> None:
-    pages = ["Title\nOne", "Title\nTwo"]
-    assert normalise_pages(pages) == pages
+def test_short_documents_lose_only_lines_on_every_page() -> None:
+    assert normalise_pages(["Only page\nOne"]) == ["Only page\nOne"]
+    assert normalise_pages(["Acme memo\nOne", "Acme memo\nTwo"]) == ["One", "Two"]
+    three = ["Acme memo\nOne", "Acme memo\nTwo", "Other\nThree"]
+    assert normalise_pages(three) == three
 
 
 def test_a_page_of_only_repeating_lines_is_kept() -> None:
