@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ingest.document import ParsedDocument
+from retrieval.text import split_sentences
 from retrieval.tokens import count_tokens
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -22,13 +23,6 @@ _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-Z][^.!?:;
 _ITEM_HEADING = re.compile(r"^(PART\s+[IVX]+|Item\s+\d+[A-Z]?\.)(\s.*)?$", re.I)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•▪◦‣]|\(?[a-zA-Z0-9]{1,3}[.)])\s+\S")
 _NUMBER = re.compile(r"(?<![\w.])[$€£(]?-?\d[\d,.]*%?\)?(?![\w])")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)\]]?\s+(?=[\"“‘(\[]?[A-Z0-9])")
-_ABBREVIATIONS = re.compile(
-    r"(\b(e\.g|i\.e|etc|vs|approx|incl|no|nos|fig|figs|inc|ltd|co|corp|mr|mrs|ms|dr|st|"
-    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|u\.s|u\.k|ph\.d)\.|\b[A-Z]\.)$",
-    re.I,
-)
-
 
 @dataclass(frozen=True)
 class ChunkDraft:
@@ -50,17 +44,6 @@ class _Unit:
     tokens: int
     section: str  # heading path in force where the unit starts
     level: int = 0
-
-
-def split_sentences(paragraph: str) -> list[str]:
-    pieces = _SENTENCE_END.split(paragraph)
-    sentences: list[str] = []
-    for piece in pieces:
-        if sentences and _ABBREVIATIONS.search(sentences[-1]):
-            sentences[-1] = f"{sentences[-1]} {piece}"
-        else:
-            sentences.append(piece)
-    return [s.strip() for s in sentences if s.strip()]
 
 
 def _is_row(line: str) -> bool:

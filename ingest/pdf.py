@@ -31,6 +31,33 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged files log noisily;
 _GENERIC_TITLES = re.compile(r"^(untitled|document|microsoft word.*|.*\.(docx?|pdf)|\W*)$", re.I)
 
 
+_CELL_GAP = re.compile(r"(?<=\S) {4,}(?=\S)")
+_CURRENCY_GAP = re.compile(r"([$€£]) +(?=[\d(])")
+
+
+def _layout_lines(text: str) -> str:
+    """pypdf's layout mode keeps a table row on one line, its cells apart by runs of spaces.
+    Those runs become " | " so the row stays one unit; indentation is dropped."""
+    lines = []
+    for line in text.split("\n"):
+        line = _CURRENCY_GAP.sub(r"\1", line.strip())
+        lines.append(_CELL_GAP.sub(" | ", line))
+    return "\n".join(lines)
+
+
+def _page_text(page: Any) -> str:
+    """Layout mode keeps table rows together; the plain mode is the fallback when layout
+    fails or finds nothing (it trips on some fonts and rotated pages)."""
+    try:
+        text = _layout_lines(page.extract_text(extraction_mode="layout") or "")
+    except Exception as e:
+        log.info("layout extraction failed (%s); using plain mode", e)
+        text = ""
+    if text.strip():
+        return text
+    return str(page.extract_text() or "")
+
+
 def _has_images(page: Any) -> bool:
     try:
         resources = page.get("/Resources")
@@ -90,7 +117,7 @@ def read_pdf(path: Path) -> ParsedDocument:
         for number in range(1, n_pages + 1):
             try:
                 page = reader.pages[number - 1]
-                text = page.extract_text() or ""
+                text = _page_text(page)
             except Exception as e:
                 log.info("%s page %d unreadable: %s", name, number, e)
                 broken += 1

@@ -61,6 +61,7 @@ class Catalog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self._writes = 0
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -72,6 +73,16 @@ class Catalog:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            self._writes += 1
+
+    def generation(self) -> tuple[int, int]:
+        """Changes whenever the catalog changes, here or in another process (caches key on it).
+
+        SQLite's ``data_version`` only moves for other connections' commits, so this
+        connection's own commits are counted alongside."""
+        with self._lock:
+            other = int(self._db.execute("PRAGMA data_version").fetchone()[0])
+            return self._writes, other
 
     def close(self) -> None:
         with self._lock:

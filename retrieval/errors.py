@@ -58,3 +58,11 @@ class NotFoundError(DocqaError):
     def __init__(self, what: str) -> None:
         self.what = what
         super().__init__(f"Not found: {what}")
+
+
+class QuestionError(DocqaError):
+    """The question itself cannot be answered as asked (empty, too long)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

@@ -52,6 +52,21 @@ class HybridQuery:
     prefetch_limit: int = 100
     rrf_k: int = 60
     filter: SearchFilter = SearchFilter()
+    #: Documents the question names: their chunks are fetched by two more prefetches (same
+    #: filter, restricted to these documents) and fused with the rest, so they rank higher
+    #: without hiding other documents.
+    prefer_doc_ids: tuple[str, ...] = ()
+
+    def filters(self) -> list[SearchFilter]:
+        """The filter of each prefetch pair: everything, then the preferred documents."""
+        variants = [self.filter]
+        if self.prefer_doc_ids:
+            wanted = self.prefer_doc_ids
+            if self.filter.doc_ids is not None:
+                wanted = tuple(d for d in wanted if d in self.filter.doc_ids)
+            if wanted:
+                variants.append(SearchFilter(self.filter.groups, wanted))
+        return variants
 
 
 def point_id(doc_id: str, version: str, chunk_index: int) -> str:
@@ -136,6 +151,10 @@ class VectorIndex(ABC):
     @abstractmethod
     def chunks(self, doc_id: str, *, live_only: bool = True) -> list[Chunk]:
         """All chunks of a document in reading order."""
+
+    @abstractmethod
+    def chunks_at(self, doc_id: str, version: str, indexes: Sequence[int]) -> list[Chunk]:
+        """The live chunks of one document version at these positions, in reading order."""
 
     @abstractmethod
     def close(self) -> None: ...

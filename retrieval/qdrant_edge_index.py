@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -168,22 +169,24 @@ class EmbeddedQdrantIndex(VectorIndex):
 
     # -- reads -----------------------------------------------------------------------------
     def search(self, query: HybridQuery) -> list[Hit]:
-        flt = _search_filter(query.filter)
         exact = qe.SearchParams(exact=True)
         # Fetch a little more than asked, so ties at the cut are ordered by id, not by chance.
         fetch = query.limit + 10
+        depth = max(query.prefetch_limit, fetch)
         prefetches = []
-        if query.dense is not None:
-            prefetches.append(qe.Prefetch(
-                limit=max(query.prefetch_limit, fetch),
-                query=qe.Query.Nearest(query.dense.tolist(), using=DENSE),
-                filter=flt, params=exact))
-        if query.sparse is not None and query.sparse.indices:
-            prefetches.append(qe.Prefetch(
-                limit=max(query.prefetch_limit, fetch),
-                query=qe.Query.Nearest(_sparse(query.sparse), using=SPARSE), filter=flt))
+        for variant in query.filters():
+            flt = _search_filter(variant)
+            if query.dense is not None:
+                prefetches.append(qe.Prefetch(
+                    limit=depth, query=qe.Query.Nearest(query.dense.tolist(), using=DENSE),
+                    filter=flt, params=exact))
+            if query.sparse is not None and query.sparse.indices:
+                prefetches.append(qe.Prefetch(
+                    limit=depth, query=qe.Query.Nearest(_sparse(query.sparse), using=SPARSE),
+                    filter=flt))
         if not prefetches:
             return []
+        flt = _search_filter(query.filter)
         if len(prefetches) == 1:
             only = prefetches[0]
             request = qe.QueryRequest(limit=fetch, query=only.query, filter=flt,
@@ -201,6 +204,16 @@ class EmbeddedQdrantIndex(VectorIndex):
         pairs = [(str(p.id), Hit(chunk_from_payload(p.payload or {}), float(p.score)))
                  for p in points]
         return ranked(pairs, query.limit)
+
+    def chunks_at(self, doc_id: str, version: str, indexes: Sequence[int]) -> list[Chunk]:
+        ids = [point_id(doc_id, version, i) for i in sorted(set(indexes)) if i >= 0]
+        if not ids:
+            return []
+        with self._lock:
+            records = self._s().retrieve(list[int | uuid.UUID | str](ids), True, False)
+        found = [chunk_from_payload(r.payload or {}) for r in records
+                 if (r.payload or {}).get("state") == LIVE]
+        return sorted(found, key=lambda c: c.chunk_index)
 
     def count(self, doc_id: str | None = None, *, live_only: bool = True) -> int:
         must: list[Any] = []

@@ -152,18 +152,20 @@ class QdrantServerIndex(VectorIndex):
                    payload={"groups": list(groups)}, points=_doc(doc_id), wait=True)
 
     def search(self, query: HybridQuery) -> list[Hit]:
-        flt = _search_filter(query.filter)
         fetch = query.limit + 10
+        depth = max(query.prefetch_limit, fetch)
         prefetch: list[qm.Prefetch] = []
-        if query.dense is not None:
-            prefetch.append(qm.Prefetch(query=query.dense.tolist(), using=DENSE, filter=flt,
-                                        limit=max(query.prefetch_limit, fetch),
-                                        params=qm.SearchParams(exact=True)))
-        if query.sparse is not None and query.sparse.indices:
-            prefetch.append(qm.Prefetch(query=_sparse(query.sparse), using=SPARSE, filter=flt,
-                                        limit=max(query.prefetch_limit, fetch)))
+        for variant in query.filters():
+            flt = _search_filter(variant)
+            if query.dense is not None:
+                prefetch.append(qm.Prefetch(query=query.dense.tolist(), using=DENSE, filter=flt,
+                                            limit=depth, params=qm.SearchParams(exact=True)))
+            if query.sparse is not None and query.sparse.indices:
+                prefetch.append(qm.Prefetch(query=_sparse(query.sparse), using=SPARSE,
+                                            filter=flt, limit=depth))
         if not prefetch:
             return []
+        flt = _search_filter(query.filter)
         if len(prefetch) == 1:
             only = prefetch[0]
             response = self._call(
@@ -178,6 +180,16 @@ class QdrantServerIndex(VectorIndex):
         pairs = [(str(p.id), Hit(chunk_from_payload(p.payload or {}), float(p.score)))
                  for p in response.points]
         return ranked(pairs, query.limit)
+
+    def chunks_at(self, doc_id: str, version: str, indexes: Sequence[int]) -> list[Chunk]:
+        ids = [point_id(doc_id, version, i) for i in sorted(set(indexes)) if i >= 0]
+        if not ids:
+            return []
+        records = self._call("reading", self._client.retrieve, self.collection, ids=ids,
+                             with_payload=True, with_vectors=False)
+        found = [chunk_from_payload(r.payload or {}) for r in records
+                 if (r.payload or {}).get("state") == LIVE]
+        return sorted(found, key=lambda c: c.chunk_index)
 
     def count(self, doc_id: str | None = None, *, live_only: bool = True) -> int:
         must: list[Any] = []

@@ -33,6 +33,8 @@ class Chunk:
     ingested_at: str
     #: (character offset, page) wherever the text moves on to another page
     page_breaks: tuple[tuple[int, int], ...] = ()
+    #: how many consecutive chunks this passage covers (more than 1 once neighbours merged)
+    span: int = 1
 
     def page_at(self, offset: int) -> int:
         """The 1-based page of the character at ``offset`` in ``text``."""

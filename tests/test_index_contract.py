@@ -162,3 +162,28 @@ def test_a_second_process_on_one_embedded_index_gets_a_clear_message(tmp_path: P
             EmbeddedQdrantIndex(tmp_path / "edge").ensure_ready(DIM)
     finally:
         holder.close()
+
+
+def test_preferred_documents_rank_higher_without_hiding_others(index: VectorIndex) -> None:
+    index.upsert(_chunks("x", "v1", ["quarterly revenue grew strongly revenue revenue"]))
+    index.upsert(_chunks("y", "v1", ["revenue figures for the year"], seed=5))
+    index.publish("x", "v1")
+    index.publish("y", "v1")
+    plain = index.search(_query("revenue", dense=_vector(0)))
+    assert [h.chunk.doc_id for h in plain] == ["x", "y"]
+    preferred = index.search(_query("revenue", dense=_vector(0), prefer_doc_ids=("y",)))
+    assert [h.chunk.doc_id for h in preferred] == ["y", "x"]
+    # The group filter still holds inside the preferred prefetches.
+    index.set_groups("y", ["hr"])
+    hidden = index.search(_query("revenue", dense=_vector(0), prefer_doc_ids=("y",),
+                                 filter=SearchFilter(groups=("everyone",))))
+    assert [h.chunk.doc_id for h in hidden] == ["x"]
+
+
+def test_chunks_at_returns_live_neighbours_in_order(index: VectorIndex) -> None:
+    index.upsert(_chunks("a", "v1", ["zero", "one", "two", "three"]))
+    assert index.chunks_at("a", "v1", [1, 2]) == []  # pending: invisible
+    index.publish("a", "v1")
+    got = index.chunks_at("a", "v1", [3, 1, -1, 9])
+    assert [c.text for c in got] == ["one", "three"]
+    assert index.chunks_at("a", "v2", [1]) == []

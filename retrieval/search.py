@@ -1,0 +1,162 @@
+"""Hybrid search as users see it: one fused Qdrant query under the reader's groups, the
+documents a question names preferred, overlapping neighbours merged, optional diversity."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from retrieval.catalog import Catalog
+from retrieval.doc_match import DocMatch, DocumentMatcher
+from retrieval.embedder import Embedder
+from retrieval.index import HybridQuery, SearchFilter, VectorIndex
+from retrieval.sparse import Bm25Encoder, terms
+from retrieval.types import Chunk, DocStatus, Hit
+
+Mode = Literal["hybrid", "dense", "sparse"]
+_SEARCHABLE = (DocStatus.INDEXED, DocStatus.NEEDS_OCR)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[Hit]
+    named: tuple[DocMatch, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def merge_chunks(first: Chunk, second: Chunk) -> Chunk:
+    """One passage from two consecutive chunks, the overlap they share written once."""
+    a, b = first.text, second.text
+    overlap = 0
+    probe = b[:40]
+    start = a.find(probe) if probe else -1
+    while start >= 0:
+        if b.startswith(a[start:]):
+            overlap = len(a) - start
+            break
+        start = a.find(probe, start + 1)
+    sep = "" if overlap else "\n"
+    offset = len(a) + len(sep) - overlap  # where b's characters land in the merged text
+    breaks = list(first.page_breaks)
+    last_page = first.page_at(len(a) - 1) if a else first.page_start
+    continuing = second.page_at(overlap)
+    if continuing != last_page:
+        breaks.append((len(a) + len(sep), continuing))
+    breaks.extend((o + offset, p) for o, p in second.page_breaks if o > overlap)
+    return replace(
+        first, text=a + sep + b[overlap:], page_end=max(first.page_end, second.page_end),
+        page_start=min(first.page_start, second.page_start),
+        n_tokens=first.n_tokens + second.n_tokens, page_breaks=tuple(breaks),
+        span=second.chunk_index + second.span - first.chunk_index)
+
+
+def merge_adjacent(hits: Sequence[Hit]) -> list[Hit]:
+    """Fold hits that are consecutive chunks of one document into the better-ranked one."""
+    merged: list[Hit] = []
+    for hit in hits:
+        c = hit.chunk
+        for i, kept in enumerate(merged):
+            k = kept.chunk
+            if k.doc_id != c.doc_id or k.version != c.version:
+                continue
+            lo, hi = k.chunk_index, k.chunk_index + k.span - 1
+            if c.chunk_index == hi + 1:
+                merged[i] = Hit(merge_chunks(k, c), kept.score)
+                break
+            if c.chunk_index == lo - 1:
+                merged[i] = Hit(merge_chunks(c, k), kept.score)
+                break
+            if lo <= c.chunk_index <= hi:
+                break  # already inside a merged passage
+        else:
+            merged.append(hit)
+    return merged
+
+
+def diversify(hits: Sequence[Hit], k: int, diversity: float) -> list[Hit]:
+    """Maximal marginal relevance over the hits' term sets (no vectors needed).
+
+    ``diversity`` 0 keeps the ranking; 1 ignores relevance and only avoids repetition."""
+    if diversity <= 0 or len(hits) <= 1:
+        return list(hits[:k])
+    sets = [set(terms(h.chunk.text)) for h in hits]
+    top = max(h.score for h in hits) or 1.0
+    chosen: list[int] = []
+    remaining = list(range(len(hits)))
+    while remaining and len(chosen) < k:
+        def value(i: int) -> float:
+            overlap = max((_jaccard(sets[i], sets[j]) for j in chosen), default=0.0)
+            return (1 - diversity) * hits[i].score / top - diversity * overlap
+        best = max(remaining, key=value)  # max keeps the first of equals: stable
+        chosen.append(best)
+        remaining.remove(best)
+    return [hits[i] for i in chosen]
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+class Retriever:
+    """Search with collaborators passed in; cheap to build, safe to share between threads."""
+
+    def __init__(self, embedder: Embedder, sparse: Bm25Encoder, index: VectorIndex,
+                 catalog: Catalog, *, prefetch: int = 100, rrf_k: int = 60) -> None:
+        self.embedder, self.sparse, self.index, self.catalog = embedder, sparse, index, catalog
+        self.prefetch, self.rrf_k = prefetch, rrf_k
+        self._matchers: dict[tuple[object, ...], DocumentMatcher] = {}
+
+    def matcher(self, groups: tuple[str, ...] | None) -> DocumentMatcher:
+        """Document names the reader may see (never hint at a document they may not read)."""
+        key = (self.catalog.generation(), groups)
+        found = self._matchers.get(key)
+        if found is None:
+            records = [r for r in self.catalog.list(_SEARCHABLE)
+                       if groups is None or set(r.groups) & set(groups)]
+            found = DocumentMatcher(records)
+            self._matchers = {key: found}  # one reader's view at a time is plenty
+        return found
+
+    def search(self, question: str, *, groups: Sequence[str] | None = None, k: int = 10,
+               mode: Mode = "hybrid", doc_aware: bool = True, merge: bool = True,
+               diversity: float = 0.0) -> SearchResult:
+        started = time.perf_counter()
+        readers = tuple(groups) if groups is not None else None
+        dense = self.embedder.embed_one(question) if mode != "sparse" else None
+        sparse = self.sparse.encode_query(question) if mode != "dense" else None
+        embedded = time.perf_counter()
+        named = tuple(self.matcher(readers).named(question)) if doc_aware else ()
+        # Fetch more than k: merging neighbours and diversity both shrink the list.
+        fetch = k * 3 if (merge or diversity > 0) else k
+        hits = self.index.search(HybridQuery(
+            dense=dense, sparse=sparse, limit=fetch, prefetch_limit=max(self.prefetch, fetch),
+            rrf_k=self.rrf_k, filter=SearchFilter(groups=readers),
+            prefer_doc_ids=tuple(m.doc_id for m in named)))
+        searched = time.perf_counter()
+        if merge:
+            hits = merge_adjacent(hits)
+        hits = diversify(hits, k, diversity) if diversity > 0 else hits[:k]
+        done = time.perf_counter()
+        return SearchResult(hits, named, {
+            "embed": _ms(embedded - started), "search": _ms(searched - embedded),
+            "rerank": _ms(done - searched), "total": _ms(done - started)})
+
+    def expand(self, hit: Hit, window: int = 1) -> Hit:
+        """The hit with up to ``window`` chunks before and after it, overlaps written once."""
+        c = hit.chunk
+        span = c.span
+        wanted = [*range(c.chunk_index - window, c.chunk_index),
+                  *range(c.chunk_index + span, c.chunk_index + span + window)]
+        around = self.index.chunks_at(c.doc_id, c.version, wanted)
+        passage = c
+        for other in [x for x in around if x.chunk_index < c.chunk_index][::-1]:
+            passage = merge_chunks(other, passage)
+        for other in [x for x in around if x.chunk_index > c.chunk_index]:
+            passage = merge_chunks(passage, other)
+        return Hit(passage, hit.score)

@@ -1,0 +1,77 @@
+"""Plain-text helpers shared by chunking and answering: sentences, and finding a quoted
+passage in a text despite differences in case, spacing, quotes and dashes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)\]]?\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_ABBREVIATIONS = re.compile(
+    r"(\b(e\.g|i\.e|etc|vs|approx|incl|no|nos|fig|figs|inc|ltd|co|corp|mr|mrs|ms|dr|st|"
+    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|u\.s|u\.k|ph\.d)\.|\b[A-Z]\.)$",
+    re.I,
+)
+_FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-",
+                       "‑": "-", "−": "-", "\u00a0": " "})
+_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*")
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    pieces = _SENTENCE_END.split(paragraph)
+    sentences: list[str] = []
+    for piece in pieces:
+        if sentences and _ABBREVIATIONS.search(sentences[-1]):
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        else:
+            sentences.append(piece)
+    return [s.strip() for s in sentences if s.strip()]
+
+
+def _folded_with_offsets(text: str) -> tuple[str, list[int]]:
+    """``text`` lower-cased with typographic variants folded and runs of whitespace made one
+    space; plus, for each character of the result, its offset in ``text``."""
+    out: list[str] = []
+    offsets: list[int] = []
+    space = False
+    for i, ch in enumerate(text):
+        ch = unicodedata.normalize("NFKC", ch).translate(_FOLD).lower()
+        if not ch:
+            continue
+        if ch.isspace():
+            if not space and out:
+                out.append(" ")
+                offsets.append(i)
+            space = True
+            continue
+        space = False
+        for c in ch:
+            out.append(c)
+            offsets.append(i)
+    return "".join(out).rstrip(), offsets
+
+
+def fold(text: str) -> str:
+    return _folded_with_offsets(text)[0].strip()
+
+
+def locate(quote: str, text: str, min_chars: int = 8) -> int | None:
+    """Offset in ``text`` where ``quote`` starts, or None if it does not occur.
+
+    Case, spacing, curly quotes and dashes do not matter; "..." in the quote may skip words
+    (each part must occur, in order). Parts shorter than ``min_chars`` in total are refused:
+    a two-word "quote" proves nothing."""
+    parts = [fold(p) for p in _ELLIPSIS.split(quote.strip().strip('"').strip())]
+    parts = [p.strip(" .,;:") for p in parts if p.strip(" .,;:")]
+    if sum(len(p) for p in parts) < min_chars:
+        return None
+    haystack, offsets = _folded_with_offsets(text)
+    position, first = 0, None
+    for part in parts:
+        found = haystack.find(part, position)
+        if found < 0:
+            return None
+        if first is None:
+            first = found
+        position = found + len(part)
+    return offsets[first] if first is not None else None
