@@ -184,6 +184,111 @@ def docs_delete(
     _run(go)
 
 
+def _groups(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(g.strip() for g in value.split(",") if g.strip())
+
+
+_GROUPS_HELP = ("Comma-separated groups of the reader: only documents shared with one of "
+                "them (or with everyone) are searched. Default: all documents.")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="How many passages.")] = 10,
+    groups: Annotated[str | None, typer.Option(help=_GROUPS_HELP)] = None,
+    mode: Annotated[str, typer.Option(help="hybrid, dense or sparse.")] = "hybrid",
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Find the passages that match QUERY (hybrid dense + BM25 search), best first."""
+
+    def go() -> int:
+        from retrieval.errors import QuestionError
+
+        if mode not in ("hybrid", "dense", "sparse"):
+            raise QuestionError(f"--mode must be hybrid, dense or sparse, not {mode!r}.")
+        if not query.strip():
+            raise QuestionError("Please give a search query.")
+        with _services() as services:
+            result = services.retriever().search(query, groups=_groups(groups), k=k,
+                                                 mode=mode)  # type: ignore[arg-type]
+        hits = [{"doc_id": h.chunk.doc_id, "source": h.chunk.source, "title": h.chunk.title,
+                 "page_start": h.chunk.page_start, "page_end": h.chunk.page_end,
+                 "score": round(h.score, 6), "text": h.chunk.text} for h in result.hits]
+        if json_out:
+            _emit_json({"hits": hits, "timings_ms": result.timings_ms,
+                        "named_documents": [m.doc_id for m in result.named]})
+            return EXIT_OK
+        if not hits:
+            err.print("No matching passages. Is anything indexed? See: docqa docs list")
+            return EXIT_OK
+        out = Console()
+        for i, h in enumerate(result.hits, start=1):
+            c = h.chunk
+            pages = (f"p. {c.page_start}" if c.page_start == c.page_end
+                     else f"pp. {c.page_start}-{c.page_end}")
+            out.print(f"[bold]{i}. {c.title}[/bold] ({c.source}, {pages}) "
+                      f"[dim]score {h.score:.4f}[/dim]", highlight=False)
+            snippet = " ".join(c.text.split())
+            out.print(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}",
+                      highlight=False, markup=False)
+        err.print(f"[dim]{result.timings_ms['total']:.0f} ms[/dim]")
+        return EXIT_OK
+
+    _run(go)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in plain words.")],
+    groups: Annotated[str | None, typer.Option(help=_GROUPS_HELP)] = None,
+    offline: Annotated[bool, typer.Option(
+        help="Answer extractively even when OPENAI_API_KEY is set.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Answer QUESTION from the documents, citing document and page for every claim.
+
+    Without OPENAI_API_KEY the answer is extractive: sentences picked from the documents.
+    When the documents do not answer the question, it says so."""
+
+    def go() -> int:
+        with _services() as services:
+            answerer = services.answerer(offline=offline)
+            out = Console()
+            answer = None
+            for event in answerer.stream(question, groups=_groups(groups),
+                                         user=services.settings.user):
+                if event.kind == "delta" and not json_out and answerer.chat is not None:
+                    out.print(event.text, end="", markup=False, highlight=False)
+                elif event.kind == "reset" and not json_out and answerer.chat is not None:
+                    out.print("\n[yellow](the model failed; answering without it)[/yellow]")
+                elif event.kind == "done":
+                    answer = event.answer
+        assert answer is not None
+        if json_out:
+            _emit_json(answer.as_json())
+            return EXIT_OK
+        if answerer.chat is None or answer.mode == "fallback":
+            out.print(answer.text, markup=False, highlight=False)
+        else:
+            out.print()
+        model = answerer.chat.name if answerer.chat else ""
+        label = {"extractive": "extractive answer (no model)", "llm": f"answered by {model}",
+                 "fallback": "model failed: extractive answer"}[answer.mode]
+        for c in answer.citations:
+            mark = "" if c.verified else " [red](not verified)[/red]"
+            out.print(f"  [{c.n}] {c.title} — {c.source}, page {c.page}{mark}", highlight=False)
+            out.print(f"      “{c.quote}”", markup=False, highlight=False)
+        for w in answer.warnings:
+            err.print(f"[yellow]note:[/yellow] {w}", highlight=False)
+        err.print(f"[dim]{label} · {answer.timings_ms['total']:.0f} ms[/dim]")
+        return EXIT_OK
+
+    _run(go)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",

@@ -99,7 +99,13 @@ def check(text: str, quotes: dict[int, list[str]], sources: Sequence[Source]) ->
         citations.append(Citation(n, chunk.doc_id, chunk.source, chunk.title,
                                   chunk.page_start, given[0] if given else "", False, problem))
     if not is_refusal(text):
-        for sentence in split_sentences(text.replace("\n", " ")):
+        sentences: list[str] = []
+        for piece in split_sentences(text.replace("\n", " ")):
+            if sentences and not _MARKER.sub("", piece).strip(" .,;"):
+                sentences[-1] += " " + piece  # "… the rate. [2]": the marker ends the sentence
+            else:
+                sentences.append(piece)
+        for sentence in sentences:
             if not _MARKER.search(sentence) and len(sentence.split()) >= 4:
                 problems.append(f"no citation for: {sentence[:80]}")
         if not citations and text.strip():

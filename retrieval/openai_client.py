@@ -3,11 +3,13 @@ OpenAI-compatible endpoint (OpenAI, Azure OpenAI, vLLM, Ollama, llama.cpp, LiteL
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import openai
 
+from retrieval.chat import ChatModel, ChatUsage, Delta, Message
 from retrieval.embedder import Embedder, Vectors
 from retrieval.errors import ModelError
 from retrieval.settings import Settings
@@ -68,3 +70,50 @@ class OpenAIEmbedder(Embedder):
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         normalised: Vectors = vectors / np.maximum(norms, 1e-12)
         return normalised
+
+
+# Context windows of common models; anything else uses DOCQA_LLM_CONTEXT_TOKENS.
+KNOWN_WINDOWS = {
+    "gpt-4o-mini": 128_000, "gpt-4o": 128_000, "gpt-4.1": 1_047_576, "gpt-4.1-mini": 1_047_576,
+    "gpt-4.1-nano": 1_047_576, "gpt-4-turbo": 128_000, "gpt-3.5-turbo": 16_385,
+    "o4-mini": 200_000, "o3-mini": 200_000, "gpt-5": 400_000, "gpt-5-mini": 400_000,
+}
+
+
+class OpenAIChatModel(ChatModel):
+    """Streams chat completions. The client retries 429 and 5xx with exponential backoff
+    (honouring Retry-After) before the first byte; a failure after that is a ``ModelError``."""
+
+    def __init__(self, client: openai.OpenAI, model: str, context_window: int) -> None:
+        self._client = client
+        self.name = model
+        self.provider = str(client.base_url)
+        self.context_window = context_window
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OpenAIChatModel:
+        assert settings.openai_api_key is not None
+        client = make_client(settings.openai_api_key.get_secret_value(),
+                             settings.openai_base_url, timeout_s=settings.llm_timeout_s,
+                             max_retries=settings.llm_retries)
+        window = KNOWN_WINDOWS.get(settings.llm_model, settings.llm_context_tokens)
+        return cls(client, settings.llm_model, window)
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int) -> Iterator[Delta]:
+        wire: Any = [{"role": m.role, "content": m.content} for m in messages]
+        try:
+            chunks = self._client.chat.completions.create(
+                model=self.name, stream=True, max_tokens=max_tokens, temperature=0,
+                stream_options={"include_usage": True}, messages=wire)
+            for chunk in chunks:
+                if chunk.usage is not None:
+                    yield Delta(usage=ChatUsage(chunk.usage.prompt_tokens,
+                                                chunk.usage.completion_tokens))
+                for choice in chunk.choices:
+                    if choice.delta is not None and choice.delta.content:
+                        yield Delta(text=choice.delta.content)
+        except openai.OpenAIError as e:
+            raise _model_error(self.provider, e) from e
+        except Exception as e:  # the transport's own errors (cut stream) or malformed JSON
+            raise ModelError(self.provider, None, f"the reply was cut off or malformed ({e})") \
+                from e

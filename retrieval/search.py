@@ -8,6 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+import numpy as np
+from numpy.typing import NDArray
+
 from retrieval.catalog import Catalog
 from retrieval.doc_match import DocMatch, DocumentMatcher
 from retrieval.embedder import Embedder
@@ -24,6 +27,7 @@ class SearchResult:
     hits: list[Hit]
     named: tuple[DocMatch, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
+    query_vector: NDArray[np.float32] | None = None
 
 
 def _ms(seconds: float) -> float:
@@ -145,7 +149,7 @@ class Retriever:
         done = time.perf_counter()
         return SearchResult(hits, named, {
             "embed": _ms(embedded - started), "search": _ms(searched - embedded),
-            "rerank": _ms(done - searched), "total": _ms(done - started)})
+            "rerank": _ms(done - searched), "total": _ms(done - started)}, dense)
 
     def expand(self, hit: Hit, window: int = 1) -> Hit:
         """The hit with up to ``window`` chunks before and after it, overlaps written once."""

@@ -6,10 +6,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from retrieval.answering import AnswerOptions, Answerer
 from retrieval.catalog import Catalog
+from retrieval.chat import ChatModel
 from retrieval.embedder import Embedder
 from retrieval.errors import IndexError_
+from retrieval.extractive import ExtractiveAnswerer
 from retrieval.index import VectorIndex
+from retrieval.query_log import QueryLog
+from retrieval.search import Retriever
 from retrieval.settings import Settings
 from retrieval.sparse import Bm25Encoder
 from retrieval.types import DocStatus
@@ -24,10 +29,29 @@ class Services:
     sparse: Bm25Encoder
     index: VectorIndex
     catalog: Catalog
+    queries: QueryLog
 
     def close(self) -> None:
         self.index.close()
         self.catalog.close()
+        self.queries.close()
+
+    def retriever(self) -> Retriever:
+        return Retriever(self.embedder, self.sparse, self.index, self.catalog)
+
+    def answerer(self, chat: ChatModel | None = None, *, offline: bool = False) -> Answerer:
+        """The answerer: with ``chat`` if given, else the configured model when an API key
+        is set (``offline`` forces extractive answers)."""
+        s = self.settings
+        if chat is None and not offline and s.openai_api_key is not None:
+            from retrieval.openai_client import OpenAIChatModel
+
+            chat = OpenAIChatModel.from_settings(s)
+        options = AnswerOptions(top_k=s.top_k, context_tokens=s.context_tokens,
+                                answer_tokens=s.answer_tokens, price_in_per_m=s.llm_price_in,
+                                price_out_per_m=s.llm_price_out)
+        extractive = ExtractiveAnswerer(self.embedder, threshold=s.refuse_below)
+        return Answerer(self.retriever(), extractive, chat, options, self.queries)
 
     def __enter__(self) -> Services:
         return self
@@ -75,7 +99,8 @@ def open_services(settings: Settings, embedder: Embedder | None = None,
     index.ensure_ready(embedder.dimension)
     if built_with is None:
         catalog.set_meta(key, embedder.name)
-    services = Services(settings, embedder, Bm25Encoder(), index, catalog)
+    services = Services(settings, embedder, Bm25Encoder(), index, catalog,
+                        QueryLog(settings.catalog_path))
     recover(services)
     return services
 

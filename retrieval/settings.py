@@ -38,6 +38,21 @@ class Settings(BaseSettings):
     embed_batch: int = Field(64, ge=1, le=4096, description="Chunks per embedding call.")
     user: str = Field(default_factory=getpass.getuser, description="Recorded as uploader.")
     llm_model: str = Field("gpt-4o-mini", description="Chat model when OPENAI_API_KEY is set.")
+    llm_timeout_s: float = Field(30.0, gt=0, description="Timeout of one model request.")
+    llm_retries: int = Field(2, ge=0, le=10,
+                             description="Retries on 429/5xx/timeouts, with exponential backoff.")
+    llm_context_tokens: int = Field(
+        16_000, ge=1024, description="Context window of a model docqa does not know by name.")
+    answer_tokens: int = Field(600, ge=64, description="Tokens reserved for the answer.")
+    context_tokens: int = Field(
+        3000, ge=256, description="Most tokens of sources and history sent with a question.")
+    llm_price_in: float = Field(0.15, ge=0, description="USD per 1M prompt tokens (for costs).")
+    llm_price_out: float = Field(0.60, ge=0, description="USD per 1M answer tokens.")
+    top_k: int = Field(8, ge=1, le=100, description="Passages retrieved per question.")
+    refuse_below: float = Field(
+        0.34, ge=0, le=1,
+        description="Extractive answers: refuse when the best sentence scores below this "
+                    "(calibrated on data/eval/golden.jsonl).")
     openai_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("OPENAI_API_KEY", "DOCQA_OPENAI_API_KEY")
     )

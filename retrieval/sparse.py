@@ -29,6 +29,9 @@ STOPWORDS = frozenset({
     "could", "would", "should", "may", "might", "our", "we", "you", "your", "their", "they",
     "them", "he", "she", "his", "her", "i", "me", "my", "us", "than", "then", "there", "these",
     "those", "into", "about", "been", "being", "also", "such", "any", "each", "other", "some",
+    # Contractions and question padding that carry no topic.
+    "i'm", "i've", "i'd", "i'll", "it's", "what's", "that's", "there's", "we're", "you're",
+    "let's", "am", "get", "got", "much", "many", "now", "please", "tell", "know",
 })
 
 
