@@ -78,7 +78,7 @@ class DocumentMatcher:
     """Scores documents by the rare name terms a question shares with them."""
 
     def __init__(self, records: Iterable[DocumentRecord], *, min_score: float = 0.69,
-                 keep_ratio: float = 0.8, max_docs: int = 3) -> None:
+                 keep_ratio: float = 0.5, max_docs: int = 3) -> None:
         self._names: dict[str, set[str]] = {}
         for r in records:
             stem = PurePosixPath(r.source).stem
@@ -106,9 +106,15 @@ class DocumentMatcher:
         return matches
 
     def named(self, question: str) -> list[DocMatch]:
-        """The documents the question names: the best match and any close to it."""
+        """The documents the question names: those whose shared name terms are not a mere
+        part of another document's ("3M 2018 and 2022" names both filings; "3M 2022" names
+        one, since the 2018 filing shares only "3M" of it), scoring close to the best."""
         matches = self.scores(question)
         if not matches or matches[0].score < self._min_score:
             return []
         best = matches[0].score
-        return [m for m in matches if m.score >= best * self._keep_ratio][: self._max_docs]
+        close = [m for m in matches if m.score >= best * self._keep_ratio]
+        sets = [set(m.terms) for m in close]
+        maximal = [m for m, own in zip(close, sets, strict=True)
+                   if not any(own < other for other in sets)]
+        return maximal[: self._max_docs]

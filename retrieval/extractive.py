@@ -49,6 +49,19 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
 )
 
 
+_CURRENCY = re.compile(r"\b(eur|usd|chf|gbp|dollars?|euros?|currency)\b|[€$£]", re.I)
+_AMOUNT = re.compile(r"\d")
+
+
+def _holds(wanted: tuple[str, re.Pattern[str]], unit: Unit) -> bool:
+    if wanted[1].search(unit.text):
+        return True
+    # A table row holds an amount when it has figures and the currency is in a column name
+    # or cell of its own ("Zurich | 65 | CHF", header "... | Currency").
+    return (wanted[0] == "money" and unit.is_row and bool(_AMOUNT.search(unit.text))
+            and bool(_CURRENCY.search(f"{unit.text} {unit.context}")))
+
+
 def answer_type(question: str) -> tuple[str, re.Pattern[str]] | None:
     for name, asks, holds in ANSWER_TYPES:
         if asks.search(question):
@@ -170,9 +183,7 @@ class ExtractiveAnswerer:
         for j, i in enumerate(order):
             sim = float(similarity[j])
             value = 0.45 * coverage[i] + 0.45 * max(sim, 0.0) + 0.1 / (1 + units[i].rank)
-            fits = wanted is None or bool(wanted[1].search(units[i].text)) or (
-                wanted[0] == "money" and units[i].is_row and bool(
-                    wanted[1].search(units[i].context)))
+            fits = wanted is None or _holds(wanted, units[i])
             scored.append(ScoredUnit(units[i], value, coverage[i], sim, fits))
         scored.sort(key=lambda s: -s.score)  # stable: ties keep retrieval order
         return scored

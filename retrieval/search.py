@@ -38,7 +38,7 @@ def merge_chunks(first: Chunk, second: Chunk) -> Chunk:
     """One passage from two consecutive chunks, the overlap they share written once."""
     a, b = first.text, second.text
     overlap = 0
-    probe = b[:40]
+    probe = b[:6]  # short: the shared part may be a single short sentence
     start = a.find(probe) if probe else -1
     while start >= 0:
         if b.startswith(a[start:]):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from retrieval.answering import AnswerOptions, Answerer
+from retrieval.answering import Answerer, AnswerOptions
 from retrieval.catalog import Catalog
 from retrieval.chat import ChatModel
 from retrieval.embedder import Embedder

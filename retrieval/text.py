@@ -12,8 +12,9 @@ _ABBREVIATIONS = re.compile(
     r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|u\.s|u\.k|ph\.d)\.|\b[A-Z]\.)$",
     re.I,
 )
-_FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-",
-                       "‑": "-", "−": "-", "\u00a0": " "})
+# Quotation marks are dropped (models add or drop them around words); dashes become one.
+_FOLD = str.maketrans({"“": "", "”": "", "„": "", '"': "", "‘": "'", "’": "'", "–": "-",
+                       "—": "-", "‑": "-", "−": "-", "\u00a0": " "})
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*")
 
 

@@ -7,6 +7,7 @@ import contextlib
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,3 +73,20 @@ def open_services(settings: Settings, embedder: Embedder) -> Iterator[Callable[.
     for services in opened:
         with contextlib.suppress(Exception):
             services.close()
+
+
+@pytest.fixture(scope="session")
+def sample_services(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Any]:
+    """The sample documents of data/docs, indexed once per test session (public for everyone,
+    hr for group hr). Tests must not change them."""
+    from ingest.pipeline import Ingestor
+    from retrieval.services import open_services as _open
+
+    data = tmp_path_factory.mktemp("sample") / "data"
+    services = _open(load_settings(data_dir=data, user="admin"), embedder=embedder)
+    ingestor = Ingestor(services)
+    report = ingestor.ingest([SAMPLE_DOCS / "public"], groups=["everyone"])
+    report_hr = ingestor.ingest([SAMPLE_DOCS / "hr"], groups=["hr"])
+    assert not report.failed and not report_hr.failed
+    yield services
+    services.close()

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from ingest.pipeline import Ingestor
 from retrieval.index import HybridQuery, SearchFilter
 from retrieval.types import DocStatus
 from tests.conftest import REPO, SAMPLE_DOCS
@@ -19,18 +18,8 @@ FACTS = [json.loads(line) for line in
 
 
 @pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Any:
-    from retrieval.services import open_services
-    from retrieval.settings import load_settings
-
-    data = tmp_path_factory.mktemp("sample") / "data"
-    services = open_services(load_settings(data_dir=data, user="admin"), embedder=embedder)
-    ingestor = Ingestor(services)
-    report = ingestor.ingest([SAMPLE_DOCS / "public"], groups=["everyone"])
-    report_hr = ingestor.ingest([SAMPLE_DOCS / "hr"], groups=["hr"])
-    assert not report.failed and not report_hr.failed
-    yield services
-    services.close()
+def indexed(sample_services: Any) -> Any:
+    return sample_services
 
 
 def test_every_sample_document_is_indexed(indexed: Any) -> None:
