@@ -213,7 +213,7 @@ def search(
             raise QuestionError("Please give a search query.")
         with _services() as services:
             result = services.retriever().search(query, groups=_groups(groups), k=k,
-                                                 mode=mode)  # type: ignore[arg-type]
+                                                 mode=mode)
         hits = [{"doc_id": h.chunk.doc_id, "source": h.chunk.source, "title": h.chunk.title,
                  "page_start": h.chunk.page_start, "page_end": h.chunk.page_end,
                  "score": round(h.score, 6), "text": h.chunk.text} for h in result.hits]

@@ -8,6 +8,7 @@ version is written invisibly, committed to the catalog, then published (see
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import shutil
@@ -66,6 +67,10 @@ def embedding_text(title: str, section: str, text: str) -> str:
     """What the embedder reads for a chunk: where it sits, then the passage."""
     head = f"{title} — {section}" if section else title
     return f"{head}\n{text}"
+
+
+def _heading_text(title: str, section: str) -> str:
+    return embedding_text(title, section, "")
 
 
 def _now() -> str:
@@ -301,3 +306,83 @@ class Ingestor:
         if any(r.stored_path == name for r in self.services.catalog.with_version(version)):
             return
         (self.services.settings.originals_dir / name).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class TextRecord:
+    """A document that arrives as text, not as a file (a BEIR corpus row)."""
+
+    source: str  # unique name, cited like a file name
+    title: str
+    text: str
+
+
+def ingest_records(services: Services, records: Sequence[TextRecord],
+                   groups: Sequence[str] = (EVERYONE,), uploaded_by: str = "",
+                   progress: ProgressCallback | None = None) -> IngestReport:
+    """Index many small text documents, embedding across documents in full batches (one
+    call per document would waste the batch). Same visibility protocol as files: all chunks
+    of a batch are written pending, the catalog commits, then each document is published."""
+    from ingest.sources import doc_id_for
+
+    started = time.perf_counter()
+    settings = services.settings
+    chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap, fits=services.embedder.fits)
+    clean_groups = tuple(sorted(set(groups))) or (EVERYONE,)
+    notify = progress or (lambda _p: None)
+    report = IngestReport()
+    batch: list[tuple[DocumentRecord, list[Chunk]]] = []
+    pending_chunks = 0
+
+    def flush() -> None:
+        nonlocal pending_chunks
+        chunks = [c for _, cs in batch for c in cs]
+        for start in range(0, len(chunks), EMBED_SLICE):
+            part = chunks[start:start + EMBED_SLICE]
+            dense = services.embedder.embed(
+                [embedding_text(c.title, c.section, c.text) for c in part])
+            services.index.upsert([IndexedChunk(c, dense[j],
+                                                services.sparse.encode_document(c.text))
+                                   for j, c in enumerate(part)])
+        for record, cs in batch:
+            services.catalog.put(record)
+            services.index.publish(record.doc_id, record.version)
+            services.catalog.update(record.doc_id, published=True)
+            report.ingested.append(record.source)
+            report.chunks += len(cs)
+            report.pages += 1
+        batch.clear()
+        pending_chunks = 0
+
+    for done, item in enumerate(records, start=1):
+        doc_id = doc_id_for(item.source)
+        version = hashlib.sha256(f"{item.title}\n{item.text}".encode()).hexdigest()[:32]
+        existing = services.catalog.get(doc_id)
+        if existing and existing.version == version:
+            report.skipped.append(item.source)
+            continue
+        parsed = ParsedDocument(item.title, (normalise_pages([item.text])[0],))
+        drafts = chunker.chunk(parsed, functools.partial(_heading_text, item.title))
+        if not drafts:
+            report.failed.append(FailedFile(item.source, "the document contains no text"))
+            continue
+        stamp = _now()
+        chunks = [Chunk(doc_id=doc_id, version=version, chunk_index=i, source=item.source,
+                        title=item.title, page_start=d.page_start, page_end=d.page_end,
+                        section=d.section, text=d.text, groups=clean_groups,
+                        n_tokens=d.n_tokens, ingested_at=stamp, page_breaks=d.page_breaks)
+                  for i, d in enumerate(drafts)]
+        record = DocumentRecord(
+            doc_id=doc_id, source=item.source, title=item.title, version=version,
+            status=DocStatus.INDEXED, error="", pages=1, chunks=len(chunks), ocr_pages=(),
+            groups=clean_groups, uploaded_by=uploaded_by or settings.user, ingested_at=stamp,
+            size_bytes=len(item.text.encode()), stored_path="", published=False)
+        batch.append((record, chunks))
+        pending_chunks += len(chunks)
+        if pending_chunks >= 4 * EMBED_SLICE:
+            flush()
+            notify(Progress("embedding", item.source, done, len(records)))
+    flush()
+    notify(Progress("indexed", "", len(records), len(records)))
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,10 +1,13 @@
-"""docqa web app (early version): the document catalog and passage search.
+"""docqa web app (early version): cited answers, passage search and the document catalog,
+for documents shared with everyone.
 
-The full app (login, Ask chat with cited answers, admin pages) is built in issue 4; this page
-shows what ingestion produced so a newcomer can see the index working.
+The full app (login, chat with streaming and follow-ups, the document viewer, admin pages) is
+built in issue 4.
 """
 
 from __future__ import annotations
+
+import re
 
 import streamlit as st
 
@@ -21,9 +24,17 @@ def services() -> Services:
     return open_services(load_settings())
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def plain(text: str) -> str:
+    """Document text and questions are shown as text: markdown and HTML characters escaped."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
 st.title("docqa")
-st.caption("Ask your company's documents. This early version shows the index and lets you "
-           "search passages; cited answers arrive with the Ask page.")
+st.caption("Ask your company's documents; every answer cites document and page. This early "
+           "version searches documents shared with everyone.")
 
 try:
     svc = services()
@@ -32,7 +43,41 @@ except DocqaError as e:
     st.stop()
 
 records = svc.catalog.list()
-search_tab, docs_tab = st.tabs(["Search passages", f"Documents ({len(records)})"])
+ask_tab, search_tab, docs_tab = st.tabs(["Ask", "Search passages",
+                                         f"Documents ({len(records)})"])
+
+with ask_tab:
+    question = st.text_input("Question", placeholder="e.g. What is the hotel cap in Munich?")
+    if question.strip():
+        try:
+            answer = svc.answerer().ask(question, groups=["everyone"], user="web")
+        except DocqaError as e:
+            st.error(str(e))
+            st.stop()
+        label = {"extractive": "Extractive answer: sentences taken from the documents",
+                 "llm": "Answered by the model", "fallback": "The model failed; extractive "
+                                                            "answer"}[answer.mode]
+        with st.container(border=True):
+            st.markdown(plain(answer.text))
+            st.caption(f"{label} · {answer.timings_ms['total']:.0f} ms")
+        for w in answer.warnings:
+            st.warning(w)
+        for c in answer.citations:
+            mark = "" if c.verified else " · ⚠ not verified"
+            with st.container(border=True):
+                st.markdown(f"**[{c.n}] {plain(c.title)}** · {plain(c.source)} · page {c.page}"
+                            f"{mark}")
+                st.markdown(f"> {plain(c.quote)}")
+        with st.expander("Why these sources"):
+            st.dataframe(
+                [{"n": u.n, "document": u.source, "pages": f"{u.page_start}–{u.page_end}",
+                  "tokens": u.tokens, "used": "yes"} for u in answer.context.used]
+                + [{"n": None, "document": d.source,
+                    "pages": f"{d.page_start}–{d.page_end}", "tokens": d.tokens,
+                    "used": f"no ({d.reason})"} for d in answer.context.dropped],
+                hide_index=True, width="stretch")
+            st.caption(f"Budget {answer.context.budget} tokens; used "
+                       f"{answer.context.tokens.get('total', 0)}.")
 
 with docs_tab:
     if not records:
@@ -44,7 +89,7 @@ with docs_tab:
                                      if r.ocr_pages else ""),
               "pages": r.pages, "chunks": r.chunks, "groups": ", ".join(r.groups),
               "uploaded by": r.uploaded_by, "indexed at": r.ingested_at} for r in records],
-            hide_index=True, use_container_width=True)
+            hide_index=True, width="stretch")
 
 with search_tab:
     query = st.text_input("Search", placeholder="e.g. How many days of paid leave do I get?")

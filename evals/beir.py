@@ -1,0 +1,51 @@
+"""BEIR folders (``corpus.jsonl``, ``queries.jsonl``, ``qrels/<split>.tsv``) as docqa sees
+them: each corpus row is a document whose source is ``beir:<id>``."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.pipeline import TextRecord
+
+PREFIX = "beir:"
+
+
+@dataclass(frozen=True)
+class BeirSet:
+    queries: dict[str, str]
+    #: query id -> {corpus id: grade}
+    qrels: dict[str, dict[str, int]]
+
+
+def corpus_records(folder: Path) -> Iterator[TextRecord]:
+    with (folder / "corpus.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                row = json.loads(line)
+                yield TextRecord(f"{PREFIX}{row['_id']}", row.get("title") or "",
+                                 row.get("text") or "")
+
+
+def load_split(folder: Path, split: str = "test") -> BeirSet:
+    qrels: dict[str, dict[str, int]] = {}
+    with (folder / "qrels" / f"{split}.tsv").open(encoding="utf-8") as f:
+        for row in csv.reader(f, delimiter="\t"):
+            if not row or row[0] == "query-id":
+                continue
+            qrels.setdefault(row[0], {})[row[1]] = int(row[2])
+    queries: dict[str, str] = {}
+    with (folder / "queries.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                row = json.loads(line)
+                if row["_id"] in qrels:
+                    queries[row["_id"]] = row["text"]
+    return BeirSet(queries, {q: r for q, r in qrels.items() if q in queries})
+
+
+def corpus_id(source: str) -> str:
+    return source.removeprefix(PREFIX)
