@@ -79,10 +79,13 @@ class DocumentMatcher:
 
     def __init__(self, records: Iterable[DocumentRecord], *, min_score: float = 0.69,
                  keep_ratio: float = 0.5, max_docs: int = 3) -> None:
-        self._names: dict[str, set[str]] = {}
+        # File names are chosen by people to tell documents apart; titles often come from PDF
+        # metadata and may carry filing dates or tool names, so their terms count half.
+        self._names: dict[str, dict[str, float]] = {}
         for r in records:
-            stem = PurePosixPath(r.source).stem
-            self._names[r.doc_id] = name_terms(stem) | name_terms(r.title)
+            from_title = dict.fromkeys(name_terms(r.title), 0.5)
+            from_file = dict.fromkeys(name_terms(PurePosixPath(r.source).stem), 1.0)
+            self._names[r.doc_id] = from_title | from_file
         n = len(self._names)
         df: dict[str, int] = {}
         for terms in self._names.values():
@@ -98,8 +101,8 @@ class DocumentMatcher:
         asked = question_terms(question)
         matches = []
         for doc_id, names in self._names.items():
-            shared = sorted(names & asked)
-            score = sum(self._idf[t] for t in shared)
+            shared = sorted(names.keys() & asked)
+            score = sum(self._idf[t] * names[t] for t in shared)
             if score > 0:
                 matches.append(DocMatch(doc_id, score, tuple(shared)))
         matches.sort(key=lambda m: (-m.score, m.doc_id))
