@@ -200,6 +200,9 @@ def search(
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="How many passages.")] = 10,
     groups: Annotated[str | None, typer.Option(help=_GROUPS_HELP)] = None,
     mode: Annotated[str, typer.Option(help="hybrid, dense or sparse.")] = "hybrid",
+    diversity: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="0 = pure ranking; higher trades relevance for variety (MMR).")
+    ] = 0.0,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Find the passages that match QUERY (hybrid dense + BM25 search), best first."""
@@ -213,7 +216,7 @@ def search(
             raise QuestionError("Please give a search query.")
         with _services() as services:
             result = services.retriever().search(query, groups=_groups(groups), k=k,
-                                                 mode=mode)
+                                                 mode=mode, diversity=diversity)
         hits = [{"doc_id": h.chunk.doc_id, "source": h.chunk.source, "title": h.chunk.title,
                  "page_start": h.chunk.page_start, "page_end": h.chunk.page_end,
                  "score": round(h.score, 6), "text": h.chunk.text} for h in result.hits]

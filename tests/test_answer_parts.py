@@ -200,3 +200,13 @@ def test_overlapping_neighbours_merge_with_the_overlap_written_once() -> None:
     hits = merge_adjacent([Hit(b, 0.9), Hit(chunk("x y", doc="other"), 0.8), Hit(a, 0.7)])
     assert [h.chunk.text for h in hits] == [merged.text, "x y"]
     assert hits[0].score == 0.9
+
+
+def test_diversity_pushes_near_duplicates_down() -> None:
+    from retrieval.search import diversify
+
+    same = "annual leave days for new employees twenty eight"
+    hits = [Hit(chunk(same, doc="a"), 1.0), Hit(chunk(same + " days", doc="b"), 0.99),
+            Hit(chunk("expense claims within thirty days", doc="c"), 0.9)]
+    assert [h.chunk.doc_id for h in diversify(hits, 3, 0.0)] == ["a", "b", "c"]
+    assert [h.chunk.doc_id for h in diversify(hits, 2, 0.5)] == ["a", "c"]
