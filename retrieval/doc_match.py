@@ -24,6 +24,7 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _PARTS = re.compile(r"\d+|[^\W\d_]+", re.UNICODE)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 #: Words that name a kind of document, not one document; they never decide alone.
+_MAX_NAME_WORDS = 12
 _GENERIC = frozenset({"pdf", "md", "txt", "html", "htm", "doc", "docs", "document", "file",
                       "public", "s", "fy", "q"})
 
@@ -81,17 +82,21 @@ class DocumentMatcher:
                  keep_ratio: float = 0.5, max_docs: int = 3) -> None:
         # File names are chosen by people to tell documents apart; titles often come from PDF
         # metadata and may carry filing dates or tool names, so their terms count half.
+        # A title that reads like a sentence (a paper's title, a claim) describes a document
+        # rather than names it: matching its words would "name" documents by topic.
         self._names: dict[str, dict[str, float]] = {}
         for r in records:
-            from_title = dict.fromkeys(name_terms(r.title), 0.5)
+            title_words = len(r.title.split())
+            from_title = (dict.fromkeys(name_terms(r.title), 0.5)
+                          if title_words <= _MAX_NAME_WORDS else {})
             from_file = dict.fromkeys(name_terms(PurePosixPath(r.source).stem), 1.0)
             self._names[r.doc_id] = from_title | from_file
         n = len(self._names)
-        df: dict[str, int] = {}
-        for terms in self._names.values():
+        self._postings: dict[str, list[str]] = {}
+        for doc_id, terms in self._names.items():
             for t in terms:
-                df[t] = df.get(t, 0) + 1
-        self._idf = {t: math.log(n / c) for t, c in df.items()}
+                self._postings.setdefault(t, []).append(doc_id)
+        self._idf = {t: math.log(n / len(docs)) for t, docs in self._postings.items()}
         self._min_score, self._keep_ratio, self._max_docs = min_score, keep_ratio, max_docs
 
     def __len__(self) -> int:
@@ -99,8 +104,10 @@ class DocumentMatcher:
 
     def scores(self, question: str) -> list[DocMatch]:
         asked = question_terms(question)
+        candidates = {d for t in asked for d in self._postings.get(t, ())}
         matches = []
-        for doc_id, names in self._names.items():
+        for doc_id in candidates:
+            names = self._names[doc_id]
             shared = sorted(names.keys() & asked)
             score = sum(self._idf[t] * names[t] for t in shared)
             if score > 0:
