@@ -109,6 +109,9 @@ class DocumentMatcher:
         for doc_id in candidates:
             names = self._names[doc_id]
             shared = sorted(names.keys() & asked)
+            # Numbers alone (a year, an id) never name a document; a word must match too.
+            if not any(self._idf[t] > 0 and not t.isdigit() for t in shared):
+                continue
             score = sum(self._idf[t] * names[t] for t in shared)
             if score > 0:
                 matches.append(DocMatch(doc_id, score, tuple(shared)))

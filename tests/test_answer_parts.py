@@ -210,3 +210,11 @@ def test_diversity_pushes_near_duplicates_down() -> None:
             Hit(chunk("expense claims within thirty days", doc="c"), 0.9)]
     assert [h.chunk.doc_id for h in diversify(hits, 3, 0.0)] == ["a", "b", "c"]
     assert [h.chunk.doc_id for h in diversify(hits, 2, 0.5)] == ["a", "c"]
+
+
+def test_numbers_alone_and_sentence_titles_name_no_document() -> None:
+    matcher = DocumentMatcher([
+        _record("a", "beir:10", "Vitamin D supplementation increases bone density in adults"),
+        _record("b", "beir:20", "Statins lower cholesterol"), _record("c", "beir:30", "")])
+    assert matcher.named("10 percent of adults take vitamin D supplementation") == []
+    assert [m.doc_id for m in matcher.named("statins and cholesterol")] == ["b"]
