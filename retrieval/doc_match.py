@@ -24,7 +24,7 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _PARTS = re.compile(r"\d+|[^\W\d_]+", re.UNICODE)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 #: Words that name a kind of document, not one document; they never decide alone.
-_MAX_NAME_WORDS = 12
+_MAX_NAME_WORDS = 8
 _GENERIC = frozenset({"pdf", "md", "txt", "html", "htm", "doc", "docs", "document", "file",
                       "public", "s", "fy", "q"})
 
