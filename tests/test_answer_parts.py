@@ -214,7 +214,8 @@ def test_diversity_pushes_near_duplicates_down() -> None:
 
 def test_numbers_alone_and_sentence_titles_name_no_document() -> None:
     matcher = DocumentMatcher([
-        _record("a", "beir:10", "Vitamin D supplementation increases the bone mineral density of older adults"),
+        _record("a", "beir:10",
+                "Vitamin D supplementation increases the bone mineral density of older adults"),
         _record("b", "beir:20", "Statins lower cholesterol"), _record("c", "beir:30", "")])
     assert matcher.named("10 percent of adults take vitamin D supplementation") == []
     assert [m.doc_id for m in matcher.named("statins and cholesterol")] == ["b"]
