@@ -208,7 +208,9 @@ class Answerer:
                 mode = "fallback"
         if mode != "llm":
             extract = self.extractive.answer(standalone, context.sources, found.query_vector)
-            quotes = {p.unit.n: [p.unit.text] for p in extract.picks}
+            quotes: dict[int, list[str]] = {}
+            for pick in extract.picks:
+                quotes.setdefault(pick.unit.n, []).append(pick.unit.text)
             text = REFUSAL if extract.refused else extract.text()
             yield AnswerEvent("delta", text=text)
         else:

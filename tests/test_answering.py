@@ -65,6 +65,14 @@ def test_extractive_answer_cites_the_page_that_states_it(sample_services: Any) -
     assert set(data["timings_ms"]) >= {"embed", "search", "generate", "total"}
 
 
+def test_every_picked_sentence_has_its_own_citation(sample_services: Any) -> None:
+    answer = sample_services.answerer(offline=True).ask(
+        "What is the hotel cap per night in Munich?")
+    assert answer.citations and all(c.verified for c in answer.citations)
+    assert len(answer.citations) == answer.text.count("[")
+    assert any("175" in c.quote for c in answer.citations)
+
+
 def test_it_refuses_what_the_documents_do_not_say(sample_services: Any) -> None:
     answer = sample_services.answerer(offline=True).ask(
         "What is the phone number of the Data Protection Officer?")
