@@ -56,6 +56,12 @@ class HybridQuery:
     #: filter, restricted to these documents) and fused with the rest, so they rank higher
     #: without hiding other documents.
     prefer_doc_ids: tuple[str, ...] = ()
+    #: More (dense, sparse) query vectors fused into the same ranking: the sentences of a
+    #: long question, each searched on its own ("RAG fusion" without a model).
+    also: tuple[tuple[NDArray[np.float32] | None, SparseVector | None], ...] = ()
+
+    def vectors(self) -> list[tuple[NDArray[np.float32] | None, SparseVector | None]]:
+        return [(self.dense, self.sparse), *self.also]
 
     def filters(self) -> list[SearchFilter]:
         """The filter of each prefetch pair: everything, then the preferred documents."""

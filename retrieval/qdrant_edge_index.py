@@ -176,14 +176,15 @@ class EmbeddedQdrantIndex(VectorIndex):
         prefetches = []
         for variant in query.filters():
             flt = _search_filter(variant)
-            if query.dense is not None:
-                prefetches.append(qe.Prefetch(
-                    limit=depth, query=qe.Query.Nearest(query.dense.tolist(), using=DENSE),
-                    filter=flt, params=exact))
-            if query.sparse is not None and query.sparse.indices:
-                prefetches.append(qe.Prefetch(
-                    limit=depth, query=qe.Query.Nearest(_sparse(query.sparse), using=SPARSE),
-                    filter=flt))
+            for dense, sparse in query.vectors():
+                if dense is not None:
+                    prefetches.append(qe.Prefetch(
+                        limit=depth, query=qe.Query.Nearest(dense.tolist(), using=DENSE),
+                        filter=flt, params=exact))
+                if sparse is not None and sparse.indices:
+                    prefetches.append(qe.Prefetch(
+                        limit=depth, query=qe.Query.Nearest(_sparse(sparse), using=SPARSE),
+                        filter=flt))
         if not prefetches:
             return []
         flt = _search_filter(query.filter)

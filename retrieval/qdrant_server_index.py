@@ -157,12 +157,14 @@ class QdrantServerIndex(VectorIndex):
         prefetch: list[qm.Prefetch] = []
         for variant in query.filters():
             flt = _search_filter(variant)
-            if query.dense is not None:
-                prefetch.append(qm.Prefetch(query=query.dense.tolist(), using=DENSE, filter=flt,
-                                            limit=depth, params=qm.SearchParams(exact=True)))
-            if query.sparse is not None and query.sparse.indices:
-                prefetch.append(qm.Prefetch(query=_sparse(query.sparse), using=SPARSE,
-                                            filter=flt, limit=depth))
+            for dense, sparse in query.vectors():
+                if dense is not None:
+                    prefetch.append(qm.Prefetch(query=dense.tolist(), using=DENSE, filter=flt,
+                                                limit=depth,
+                                                params=qm.SearchParams(exact=True)))
+                if sparse is not None and sparse.indices:
+                    prefetch.append(qm.Prefetch(query=_sparse(sparse), using=SPARSE,
+                                                filter=flt, limit=depth))
         if not prefetch:
             return []
         flt = _search_filter(query.filter)

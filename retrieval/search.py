@@ -16,6 +16,7 @@ from retrieval.doc_match import DocMatch, DocumentMatcher
 from retrieval.embedder import Embedder
 from retrieval.index import HybridQuery, SearchFilter, VectorIndex
 from retrieval.sparse import Bm25Encoder, terms
+from retrieval.text import split_sentences
 from retrieval.types import Chunk, DocStatus, Hit
 
 Mode = Literal["hybrid", "dense", "sparse"]
@@ -32,6 +33,14 @@ class SearchResult:
 
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
+
+
+def sub_questions(question: str, most: int = 3) -> list[str]:
+    """The sentences of a long question, when it has several: each is searched too, so a
+    definition or an instruction ("base it on the balance sheet") finds its own pages."""
+    sentences = [s for s in split_sentences(" ".join(question.split()))
+                 if len(s.split()) >= 3]
+    return sentences[:most] if len(sentences) > 1 else []
 
 
 def merge_chunks(first: Chunk, second: Chunk) -> Chunk:
@@ -111,9 +120,10 @@ class Retriever:
     """Search with collaborators passed in; cheap to build, safe to share between threads."""
 
     def __init__(self, embedder: Embedder, sparse: Bm25Encoder, index: VectorIndex,
-                 catalog: Catalog, *, prefetch: int = 100, rrf_k: int = 60) -> None:
+                 catalog: Catalog, *, prefetch: int = 100, rrf_k: int = 60,
+                 multi_query: bool = True) -> None:
         self.embedder, self.sparse, self.index, self.catalog = embedder, sparse, index, catalog
-        self.prefetch, self.rrf_k = prefetch, rrf_k
+        self.prefetch, self.rrf_k, self.multi_query = prefetch, rrf_k, multi_query
         self._matchers: dict[tuple[object, ...], DocumentMatcher] = {}
 
     def matcher(self, groups: tuple[str, ...] | None) -> DocumentMatcher:
@@ -132,8 +142,16 @@ class Retriever:
                diversity: float = 0.0) -> SearchResult:
         started = time.perf_counter()
         readers = tuple(groups) if groups is not None else None
-        dense = self.embedder.embed_one(question) if mode != "sparse" else None
-        sparse = self.sparse.encode_query(question) if mode != "dense" else None
+        parts = sub_questions(question) if self.multi_query else []
+        texts = [question, *parts]
+        dense_all = self.embedder.embed(texts) if mode != "sparse" else None
+        sparse_all = ([self.sparse.encode_query(t) for t in texts] if mode != "dense"
+                      else None)
+        dense = dense_all[0] if dense_all is not None else None
+        sparse = sparse_all[0] if sparse_all is not None else None
+        also = tuple((dense_all[i] if dense_all is not None else None,
+                      sparse_all[i] if sparse_all is not None else None)
+                     for i in range(1, len(texts)))
         embedded = time.perf_counter()
         named = tuple(self.matcher(readers).named(question)) if doc_aware else ()
         # Fetch more than k: merging neighbours and diversity both shrink the list.
@@ -141,7 +159,7 @@ class Retriever:
         hits = self.index.search(HybridQuery(
             dense=dense, sparse=sparse, limit=fetch, prefetch_limit=max(self.prefetch, fetch),
             rrf_k=self.rrf_k, filter=SearchFilter(groups=readers),
-            prefer_doc_ids=tuple(m.doc_id for m in named)))
+            prefer_doc_ids=tuple(m.doc_id for m in named), also=also))
         searched = time.perf_counter()
         if merge:
             hits = merge_adjacent(hits)

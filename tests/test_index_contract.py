@@ -187,3 +187,14 @@ def test_chunks_at_returns_live_neighbours_in_order(index: VectorIndex) -> None:
     got = index.chunks_at("a", "v1", [3, 1, -1, 9])
     assert [c.text for c in got] == ["one", "three"]
     assert index.chunks_at("a", "v2", [1]) == []
+
+
+def test_extra_query_vectors_join_the_fusion(index: VectorIndex) -> None:
+    index.upsert(_chunks("a", "v1", ["balance sheet totals", "revenue by segment",
+                                      "weather report"]))
+    index.publish("a", "v1")
+    plain = index.search(_query("revenue", limit=2))
+    assert [h.chunk.text for h in plain] == ["revenue by segment"]
+    both = index.search(HybridQuery(dense=None, sparse=BM25.encode_query("revenue"), limit=3,
+                                    also=((None, BM25.encode_query("balance sheet")),)))
+    assert {h.chunk.text for h in both} == {"revenue by segment", "balance sheet totals"}
