@@ -157,8 +157,14 @@ def latency(args: argparse.Namespace) -> None:
 
 
 def _measure(services: Any, questions: list[str], label: str) -> None:
-    answerer = services.answerer(offline=True)
-    answerer.log = None  # do not fill the query log with benchmark questions
+    for multi in (True, False):
+        answerer = services.answerer(offline=True)
+        answerer.log = None  # do not fill the query log with benchmark questions
+        answerer.retriever.multi_query = multi
+        _measure_one(answerer, questions, f"{label}, multi-query {'on' if multi else 'off'}")
+
+
+def _measure_one(answerer: Any, questions: list[str], label: str) -> None:
     retriever = answerer.retriever
     for q in questions[:3]:  # warm up: model, caches, file pages
         answerer.ask(q, groups=["everyone"])
@@ -214,6 +220,16 @@ def _measure_scaled(args: argparse.Namespace, questions: list[str]) -> None:
                 scaled.index.publish(*doc)
             written += len(batch)
             copy += 1
+    if not scaled.catalog.list():  # catalog rows, so that questions name documents here too
+        from dataclasses import replace
+
+        source = _open(args.data)
+        base = source.catalog.list()
+        source.close()
+        for copy in range(-(-args.scale // max(1, sum(r.chunks for r in base)))):
+            for r in base:
+                scaled.catalog.put(replace(r, doc_id=f"{r.doc_id}-{copy}",
+                                           source=f"{copy}-{r.source}"))
     _measure(scaled, questions, f"scaled index ({scaled.index.count()} chunks)")
     scaled.close()
 

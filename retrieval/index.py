@@ -42,6 +42,9 @@ class SearchFilter:
     doc_ids: tuple[str, ...] | None = None
 
 
+QueryVectors = tuple[NDArray[np.float32] | None, SparseVector | None]
+
+
 @dataclass(frozen=True)
 class HybridQuery:
     """Dense and/or sparse; with both, the two prefetches are fused with RRF(k)."""
@@ -56,23 +59,23 @@ class HybridQuery:
     #: filter, restricted to these documents) and fused with the rest, so they rank higher
     #: without hiding other documents.
     prefer_doc_ids: tuple[str, ...] = ()
-    #: More (dense, sparse) query vectors fused into the same ranking: the sentences of a
-    #: long question, each searched on its own ("RAG fusion" without a model).
-    also: tuple[tuple[NDArray[np.float32] | None, SparseVector | None], ...] = ()
+    #: More (dense, sparse) query vectors searched in the preferred documents and fused into
+    #: the same ranking: the sentences of a long question, each on its own.
+    also: tuple[QueryVectors, ...] = ()
 
-    def vectors(self) -> list[tuple[NDArray[np.float32] | None, SparseVector | None]]:
-        return [(self.dense, self.sparse), *self.also]
-
-    def filters(self) -> list[SearchFilter]:
-        """The filter of each prefetch pair: everything, then the preferred documents."""
-        variants = [self.filter]
-        if self.prefer_doc_ids:
-            wanted = self.prefer_doc_ids
-            if self.filter.doc_ids is not None:
-                wanted = tuple(d for d in wanted if d in self.filter.doc_ids)
-            if wanted:
-                variants.append(SearchFilter(self.filter.groups, wanted))
-        return variants
+    def plan(self) -> list[tuple[SearchFilter, list[QueryVectors]]]:
+        """The prefetches to fuse: (filter, vectors) pairs. Everything is searched with the
+        question; the preferred documents with the question and its extra vectors (a search
+        restricted to a few documents costs next to nothing; one more over the whole index
+        costs as much as the first)."""
+        main: QueryVectors = (self.dense, self.sparse)
+        wanted = self.prefer_doc_ids
+        if wanted and self.filter.doc_ids is not None:
+            wanted = tuple(d for d in wanted if d in self.filter.doc_ids)
+        if not wanted:
+            return [(self.filter, [main])]
+        return [(self.filter, [main]),
+                (SearchFilter(self.filter.groups, wanted), [main, *self.also])]
 
 
 def point_id(doc_id: str, version: str, chunk_index: int) -> str:

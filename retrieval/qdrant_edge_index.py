@@ -174,9 +174,9 @@ class EmbeddedQdrantIndex(VectorIndex):
         fetch = query.limit + 10
         depth = max(query.prefetch_limit, fetch)
         prefetches = []
-        for variant in query.filters():
+        for variant, vectors in query.plan():
             flt = _search_filter(variant)
-            for dense, sparse in query.vectors():
+            for dense, sparse in vectors:
                 if dense is not None:
                     prefetches.append(qe.Prefetch(
                         limit=depth, query=qe.Query.Nearest(dense.tolist(), using=DENSE),

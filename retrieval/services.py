@@ -37,7 +37,8 @@ class Services:
         self.queries.close()
 
     def retriever(self) -> Retriever:
-        return Retriever(self.embedder, self.sparse, self.index, self.catalog)
+        return Retriever(self.embedder, self.sparse, self.index, self.catalog,
+                         multi_query=self.settings.multi_query)
 
     def answerer(self, chat: ChatModel | None = None, *, offline: bool = False) -> Answerer:
         """The answerer: with ``chat`` if given, else the configured model when an API key

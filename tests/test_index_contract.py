@@ -195,6 +195,11 @@ def test_extra_query_vectors_join_the_fusion(index: VectorIndex) -> None:
     index.publish("a", "v1")
     plain = index.search(_query("revenue", limit=2))
     assert [h.chunk.text for h in plain] == ["revenue by segment"]
+    also = ((None, BM25.encode_query("balance sheet")),)
+    # Extra vectors search the preferred documents only.
+    alone = index.search(HybridQuery(dense=None, sparse=BM25.encode_query("revenue"), limit=3,
+                                     also=also))
+    assert [h.chunk.text for h in alone] == ["revenue by segment"]
     both = index.search(HybridQuery(dense=None, sparse=BM25.encode_query("revenue"), limit=3,
-                                    also=((None, BM25.encode_query("balance sheet")),)))
+                                    also=also, prefer_doc_ids=("a",)))
     assert {h.chunk.text for h in both} == {"revenue by segment", "balance sheet totals"}
