@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -208,8 +209,6 @@ def _measure_scaled(args: argparse.Namespace, questions: list[str]) -> None:
         while written < args.scale:
             batch = []
             for c in chunks[: args.scale - written]:
-                from dataclasses import replace
-
                 moved = replace(c, doc_id=f"{c.doc_id}-{copy}", source=f"{copy}-{c.source}")
                 v = rng.normal(size=scaled.embedder.dimension).astype(np.float32)
                 batch.append(IndexedChunk(moved, v / np.linalg.norm(v),
@@ -221,8 +220,6 @@ def _measure_scaled(args: argparse.Namespace, questions: list[str]) -> None:
             written += len(batch)
             copy += 1
     if not scaled.catalog.list():  # catalog rows, so that questions name documents here too
-        from dataclasses import replace
-
         source = _open(args.data)
         base = source.catalog.list()
         source.close()

@@ -77,6 +77,32 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def make_chunks(doc_id: str, version: str, source: str, title: str,
+                drafts: Sequence[ChunkDraft], groups: tuple[str, ...], stamp: str) -> list[Chunk]:
+    return [Chunk(doc_id=doc_id, version=version, chunk_index=i, source=source, title=title,
+                  page_start=d.page_start, page_end=d.page_end, section=d.section, text=d.text,
+                  groups=groups, n_tokens=d.n_tokens, ingested_at=stamp,
+                  page_breaks=d.page_breaks)
+            for i, d in enumerate(drafts)]
+
+
+def embed_and_write(services: Services, chunks: Sequence[Chunk],
+                    written: Callable[[int, float], None] | None = None) -> None:
+    """Embed and upsert (pending) ``chunks``; ``written(count so far, embedding seconds)``
+    after each slice. Longest first, in slices: each slice pads to similar lengths."""
+    order = sorted(range(len(chunks)), key=lambda i: -len(chunks[i].text))
+    for start in range(0, len(order), EMBED_SLICE):
+        batch = [chunks[i] for i in order[start:start + EMBED_SLICE]]
+        t0 = time.perf_counter()
+        dense = services.embedder.embed(
+            [embedding_text(c.title, c.section, c.text) for c in batch])
+        seconds = time.perf_counter() - t0
+        services.index.upsert([IndexedChunk(c, dense[j], services.sparse.encode_document(c.text))
+                               for j, c in enumerate(batch)])
+        if written is not None:
+            written(min(start + EMBED_SLICE, len(chunks)), seconds)
+
+
 class Ingestor:
     def __init__(self, services: Services, parse_ahead: int = 2) -> None:
         self.services = services
@@ -225,28 +251,15 @@ class Ingestor:
         assert parsed is not None
         services = self.services
         stamp = _now()
-        chunks = [
-            Chunk(doc_id=file.doc_id, version=prepared.version, chunk_index=i,
-                  source=file.source, title=parsed.title, page_start=d.page_start,
-                  page_end=d.page_end, section=d.section, text=d.text, groups=groups,
-                  n_tokens=d.n_tokens, ingested_at=stamp, page_breaks=d.page_breaks)
-            for i, d in enumerate(prepared.drafts)
-        ]
+        chunks = make_chunks(file.doc_id, prepared.version, file.source, parsed.title,
+                             prepared.drafts, groups, stamp)
         notify(Progress("embedding", file.source, done - 1, total, 0, len(chunks)))
-        # Longest first, in slices: each slice pads to similar lengths, which is cheaper.
-        order = sorted(range(len(chunks)), key=lambda i: -len(chunks[i].text))
-        for start in range(0, len(order), EMBED_SLICE):
-            batch = [chunks[i] for i in order[start:start + EMBED_SLICE]]
-            t0 = time.perf_counter()
-            dense = services.embedder.embed(
-                [embedding_text(c.title, c.section, c.text) for c in batch])
-            self.embed_seconds += time.perf_counter() - t0
-            services.index.upsert([
-                IndexedChunk(c, dense[j], services.sparse.encode_document(c.text))
-                for j, c in enumerate(batch)
-            ])
-            notify(Progress("embedding", file.source, done - 1, total,
-                            min(start + EMBED_SLICE, len(chunks)), len(chunks)))
+
+        def written(count: int, seconds: float) -> None:
+            self.embed_seconds += seconds
+            notify(Progress("embedding", file.source, done - 1, total, count, len(chunks)))
+
+        embed_and_write(services, chunks, written)
         stored = self._store_original(file, prepared.version)
         previous = services.catalog.get(file.doc_id)
         status = DocStatus.NEEDS_OCR if parsed.image_only_pages else DocStatus.INDEXED
@@ -336,14 +349,7 @@ def ingest_records(services: Services, records: Sequence[TextRecord],
 
     def flush() -> None:
         nonlocal pending_chunks
-        chunks = [c for _, cs in batch for c in cs]
-        for start in range(0, len(chunks), EMBED_SLICE):
-            part = chunks[start:start + EMBED_SLICE]
-            dense = services.embedder.embed(
-                [embedding_text(c.title, c.section, c.text) for c in part])
-            services.index.upsert([IndexedChunk(c, dense[j],
-                                                services.sparse.encode_document(c.text))
-                                   for j, c in enumerate(part)])
+        embed_and_write(services, [c for _, cs in batch for c in cs])
         for record, cs in batch:
             services.catalog.put(record)
             services.index.publish(record.doc_id, record.version)
@@ -367,11 +373,8 @@ def ingest_records(services: Services, records: Sequence[TextRecord],
             report.failed.append(FailedFile(item.source, "the document contains no text"))
             continue
         stamp = _now()
-        chunks = [Chunk(doc_id=doc_id, version=version, chunk_index=i, source=item.source,
-                        title=item.title, page_start=d.page_start, page_end=d.page_end,
-                        section=d.section, text=d.text, groups=clean_groups,
-                        n_tokens=d.n_tokens, ingested_at=stamp, page_breaks=d.page_breaks)
-                  for i, d in enumerate(drafts)]
+        chunks = make_chunks(doc_id, version, item.source, item.title, drafts, clean_groups,
+                             stamp)
         record = DocumentRecord(
             doc_id=doc_id, source=item.source, title=item.title, version=version,
             status=DocStatus.INDEXED, error="", pages=1, chunks=len(chunks), ocr_pages=(),

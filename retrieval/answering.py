@@ -224,8 +224,7 @@ class Answerer:
         timings["generate"] = _ms(time.perf_counter() - t_generate)
         timings["total"] = _ms(time.perf_counter() - started)
         answer = Answer(question, standalone, text, mode, citations, context, usage, timings,
-                        refused, checked.verified and not (refused and checked.problems),
-                        list(found.hits), warnings)
+                        refused, checked.verified, list(found.hits), warnings)
         if self.log is not None:
             query_id = self.log.record(
                 user=user, groups=readers, question=question, standalone=standalone,

@@ -4,7 +4,7 @@ consistent after an interrupted run."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from retrieval.answering import Answerer, AnswerOptions
 from retrieval.catalog import Catalog
@@ -36,9 +36,14 @@ class Services:
         self.catalog.close()
         self.queries.close()
 
+    _retriever: Retriever | None = field(default=None, init=False, repr=False)
+
     def retriever(self) -> Retriever:
-        return Retriever(self.embedder, self.sparse, self.index, self.catalog,
-                         multi_query=self.settings.multi_query)
+        """One retriever per services, so its cache of document names is built once."""
+        if self._retriever is None:
+            self._retriever = Retriever(self.embedder, self.sparse, self.index, self.catalog,
+                                        multi_query=self.settings.multi_query)
+        return self._retriever
 
     def answerer(self, chat: ChatModel | None = None, *, offline: bool = False) -> Answerer:
         """The answerer: with ``chat`` if given, else the configured model when an API key
