@@ -67,7 +67,7 @@ def _run(fn: Callable[[], int]) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
+    paths: Annotated[list[str], typer.Argument(help="Files or folders (searched recursively).")],
     groups: Annotated[str, typer.Option(
         help="Comma-separated groups allowed to read these documents.")] = EVERYONE,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -75,6 +75,10 @@ def ingest(
     """Index PDF, Markdown, text and HTML files. Unchanged files are skipped.
 
     Exit 0 when nothing failed, 2 when some files failed (the others are indexed)."""
+    # Path("") is the current folder: an empty argument (an unset shell variable) would
+    # index whatever folder the command runs in.
+    if any(not p.strip() for p in paths):
+        raise typer.BadParameter("an empty path was given", param_hint="PATHS")
 
     def go() -> int:
         from ingest.pipeline import Ingestor
@@ -103,9 +107,10 @@ def ingest(
                             bar.console.print(f"[yellow]{step.stage}[/yellow] {step.source}: "
                                               f"{step.message}", highlight=False)
 
-                    report = ingestor.ingest(paths, group_list, progress=on_step)
+                    report = ingestor.ingest([Path(p) for p in paths], group_list,
+                                             progress=on_step)
             else:
-                report = ingestor.ingest(paths, group_list)
+                report = ingestor.ingest([Path(p) for p in paths], group_list)
         if json_out:
             _emit_json(report.as_json())
         else:

@@ -145,6 +145,8 @@ def test_cli_ingest_json_contract_and_exit_codes(tmp_path: Path) -> None:
 
     usage = _cli(["ingest"], data, tmp_path)
     assert usage.returncode == 64
+    empty = _cli(["ingest", ""], data, tmp_path)  # not "the current folder"
+    assert empty.returncode == 64 and "empty path" in empty.stderr
     bad_setting = subprocess.run(
         [sys.executable, "-m", "docqa", "ingest", str(folder)], cwd=tmp_path, text=True,
         capture_output=True, env={**os.environ, "DOCQA_DATA_DIR": str(data),
