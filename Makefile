@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 
-.PHONY: run test install lint typecheck pytest bench clean help
+.PHONY: run test install browser lint typecheck pytest bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -27,18 +27,24 @@ install: $(STAMP)  ## create .venv and install docqa with its dev tools
 run: install  ## install, index the sample documents, start the app on http://127.0.0.1:8501
 	$(BIN)/docqa ingest data/docs/public --groups everyone; test $$? -ne 1
 	$(BIN)/docqa ingest data/docs/hr --groups hr; test $$? -ne 1
+	$(BIN)/docqa users demo  # demo accounts (README), only when no users exist yet
 	$(BIN)/docqa serve --host $(HOST) --port $(PORT)
+
+# The browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:  ## install Chromium for the browser tests (apt)
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
 
 lint: install
 	$(BIN)/ruff check .
 
 typecheck: install
-	$(BIN)/mypy retrieval ingest docqa
+	$(BIN)/mypy retrieval ingest docqa ui
 
-pytest: install
+pytest: install browser
 	$(BIN)/pytest -q || [ $$? -eq 5 ]  # 5 = no tests collected, not a failure
 
-test: install lint typecheck pytest  ## install, lint, type-check and run all tests
+test: install browser lint typecheck pytest  ## install, lint, type-check and run all tests
 
 bench: install  ## ingestion benchmark on ../shared/corpora/financebench (figures, not asserts)
 	$(BIN)/python -m bench.ingest_bench

@@ -32,6 +32,7 @@ from retrieval.types import EVERYONE, Chunk, DocStatus, DocumentRecord, FailedFi
 
 log = logging.getLogger(__name__)
 
+CONTENT_HASH_CHARS = 32  # a version starts with the content hash (sha256, hex, shortened)
 EMBED_SLICE = 256  # chunks per embedding call: big enough for throughput, small for progress
 
 
@@ -61,6 +62,10 @@ class _Prepared:
     drafts: list[ChunkDraft] = field(default_factory=list)
     skip_reason: str = ""
     error: str = ""
+
+
+def content_hash(version: str) -> str:
+    return version[:CONTENT_HASH_CHARS]
 
 
 def embedding_text(title: str, section: str, text: str) -> str:
@@ -123,14 +128,17 @@ class Ingestor:
 
     def ingest_files(self, files: Sequence[SourceFile], groups: Sequence[str] = (EVERYONE,),
                      uploaded_by: str | None = None,
-                     progress: ProgressCallback | None = None) -> IngestReport:
+                     progress: ProgressCallback | None = None, *,
+                     force: bool = False) -> IngestReport:
+        """Index ``files``; unchanged ones are skipped unless ``force`` (a re-index, e.g.
+        after the chunking settings changed), which writes them again as a new version."""
         started = time.perf_counter()
         groups = tuple(sorted(set(groups))) or (EVERYONE,)
         uploader = uploaded_by or self.services.settings.user
         notify = progress or (lambda _p: None)
         report = IngestReport()
         claimed: set[str] = set()  # content hashes taken by earlier files of this batch
-        for done, prepared in enumerate(self._prepared(files, claimed, notify), start=1):
+        for done, prepared in enumerate(self._prepared(files, claimed, force), start=1):
             self._commit(prepared, groups, uploader, report, done, len(files), notify)
         report.seconds = time.perf_counter() - started
         return report
@@ -146,6 +154,19 @@ class Ingestor:
         self._drop_original(record.stored_path)
         return record
 
+    def reindex(self, ref: str, progress: ProgressCallback | None = None) -> IngestReport:
+        """Index a document again from its stored original, under the same name and groups;
+        the live version stays searchable until the new one is published."""
+        record = self.services.catalog.find(ref)
+        if record is None:
+            raise NotFoundError(f"document {ref!r}")
+        original = self.services.settings.originals_dir / record.stored_path
+        if not record.stored_path or not original.is_file():
+            raise IngestError(record.source, "its original file is not stored (it never "
+                                             "indexed); upload it again")
+        return self.ingest_files([SourceFile(original, record.source)], record.groups,
+                                 record.uploaded_by or None, progress, force=True)
+
     def set_groups(self, ref: str, groups: Sequence[str]) -> DocumentRecord:
         record = self.services.catalog.find(ref)
         if record is None:
@@ -156,16 +177,16 @@ class Ingestor:
 
     # -- stage 1: read, parse, chunk (worker thread) --------------------------------------
     def _prepared(self, files: Sequence[SourceFile], claimed: set[str],
-                  notify: ProgressCallback) -> Iterator[_Prepared]:
+                  force: bool) -> Iterator[_Prepared]:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="docqa-parse") as pool:
             pending: list[Future[_Prepared]] = []
             queue = list(files)
             while queue or pending:
                 while queue and len(pending) < self.parse_ahead:
-                    pending.append(pool.submit(self._prepare, queue.pop(0), claimed))
+                    pending.append(pool.submit(self._prepare, queue.pop(0), claimed, force))
                 yield pending.pop(0).result()
 
-    def _prepare(self, file: SourceFile, claimed: set[str]) -> _Prepared:
+    def _prepare(self, file: SourceFile, claimed: set[str], force: bool) -> _Prepared:
         prepared = _Prepared(file)
         try:
             size = file.path.stat().st_size
@@ -178,11 +199,14 @@ class Ingestor:
                 raise IngestError(file.source, "the file is empty")
             raw = file.path.read_bytes()
             prepared.size = size
-            prepared.version = hashlib.sha256(raw).hexdigest()[:32]
-            prepared.skip_reason = self._skip_reason(file, prepared.version, claimed)
+            digest = hashlib.sha256(raw).hexdigest()[:CONTENT_HASH_CHARS]
+            # A forced re-index of unchanged content still needs its own version: points are
+            # named by version, and the live ones must stay until the new ones are published.
+            prepared.version = f"{digest}-r{time.time_ns():x}" if force else digest
+            prepared.skip_reason = self._skip_reason(file, digest, claimed, force)
             if prepared.skip_reason:
                 return prepared
-            claimed.add(prepared.version)
+            claimed.add(digest)
             parsed = self._parse(file, raw)
             pages = normalise_pages(list(parsed.pages))
             parsed = ParsedDocument(parsed.title, tuple(pages), parsed.image_only_pages,
@@ -200,16 +224,17 @@ class Ingestor:
             prepared.error = f"could not read the file ({e.strerror or e})"
         return prepared
 
-    def _skip_reason(self, file: SourceFile, version: str, claimed: set[str]) -> str:
+    def _skip_reason(self, file: SourceFile, digest: str, claimed: set[str],
+                     force: bool) -> str:
         catalog = self.services.catalog
         existing = catalog.get(file.doc_id)
-        if existing and existing.version == version and existing.status in (
-                DocStatus.INDEXED, DocStatus.NEEDS_OCR):
+        if not force and existing and content_hash(existing.version) == digest and (
+                existing.status in (DocStatus.INDEXED, DocStatus.NEEDS_OCR)):
             return "unchanged"
-        twins = [r for r in catalog.with_version(version) if r.doc_id != file.doc_id]
+        twins = [r for r in catalog.with_content(digest) if r.doc_id != file.doc_id]
         if twins:
             return f"same content as {twins[0].source}"
-        if version in claimed:
+        if digest in claimed:
             return "same content as another file in this batch"
         return ""
 
@@ -260,7 +285,7 @@ class Ingestor:
             notify(Progress("embedding", file.source, done - 1, total, count, len(chunks)))
 
         embed_and_write(services, chunks, written)
-        stored = self._store_original(file, prepared.version)
+        stored = self._store_original(file, content_hash(prepared.version))
         previous = services.catalog.get(file.doc_id)
         status = DocStatus.NEEDS_OCR if parsed.image_only_pages else DocStatus.INDEXED
         record = DocumentRecord(
@@ -302,10 +327,10 @@ class Ingestor:
         ))
 
     # -- originals -------------------------------------------------------------------------
-    def _store_original(self, file: SourceFile, version: str) -> str:
+    def _store_original(self, file: SourceFile, digest: str) -> str:
         folder = self.services.settings.originals_dir
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{version}{file.path.suffix.lower()}"
+        target = folder / f"{digest}{file.path.suffix.lower()}"
         if not target.exists():
             tmp = target.with_suffix(target.suffix + ".part")
             shutil.copyfile(file.path, tmp)
@@ -315,8 +340,8 @@ class Ingestor:
     def _drop_original(self, name: str) -> None:
         if not name:
             return
-        version = Path(name).stem
-        if any(r.stored_path == name for r in self.services.catalog.with_version(version)):
+        digest = Path(name).stem
+        if any(r.stored_path == name for r in self.services.catalog.with_content(digest)):
             return
         (self.services.settings.originals_dir / name).unlink(missing_ok=True)
 

@@ -106,12 +106,14 @@ class Catalog:
                 (ref, ref)).fetchall()
         return _row_to_record(rows[0]) if len(rows) == 1 else None
 
-    def with_version(self, version: str) -> list[DocumentRecord]:
-        """Documents (indexed or not) whose live content has this hash."""
+    def with_content(self, content_hash: str) -> list[DocumentRecord]:
+        """Live documents whose content has this hash (a version is the content hash,
+        plus a suffix when the same content was re-indexed on purpose)."""
         with self._lock:
-            rows = self._db.execute("SELECT * FROM documents WHERE version = ? AND status IN "
-                                    "(?, ?)", (version, DocStatus.INDEXED,
-                                               DocStatus.NEEDS_OCR)).fetchall()
+            rows = self._db.execute(
+                "SELECT * FROM documents WHERE substr(version, 1, ?) = ? AND status IN (?, ?)",
+                (len(content_hash), content_hash, DocStatus.INDEXED,
+                 DocStatus.NEEDS_OCR)).fetchall()
         return [_row_to_record(r) for r in rows]
 
     def list(self, statuses: Sequence[DocStatus] | None = None) -> list[DocumentRecord]:

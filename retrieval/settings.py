@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         0.34, ge=0, le=1,
         description="Extractive answers: refuse when the best sentence scores below this "
                     "(calibrated on data/eval/golden.jsonl).")
+    users_file: Path | None = Field(
+        None, description="Users file for the app's login (default: data_dir/users.yaml).")
+    login_days: float = Field(7.0, gt=0, description="Days a browser stays logged in.")
+    upload_workers: int = Field(
+        1, ge=1, le=8, description="Uploads indexed at the same time by the app.")
     openai_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("OPENAI_API_KEY", "DOCQA_OPENAI_API_KEY")
     )
@@ -91,6 +96,10 @@ class Settings(BaseSettings):
     @property
     def originals_dir(self) -> Path:
         return self.data_dir / "originals"
+
+    @property
+    def users_path(self) -> Path:
+        return self.users_file or self.data_dir / "users.yaml"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -63,6 +63,13 @@ def locate(quote: str, text: str, min_chars: int = 8) -> int | None:
     Case, spacing, curly quotes and dashes do not matter; "..." in the quote may skip words
     (each part must occur, in order). Parts shorter than ``min_chars`` in total are refused:
     a two-word "quote" proves nothing."""
+    span = locate_span(quote, text, min_chars)
+    return span[0] if span is not None else None
+
+
+def locate_span(quote: str, text: str, min_chars: int = 8) -> tuple[int, int] | None:
+    """Like ``locate``, but the (start, end) offsets in ``text`` of the whole quoted passage
+    (from its first part to the end of its last)."""
     # Both sides folded by the same per-character routine, so their offsets agree.
     parts = [_folded_with_offsets(p)[0].strip()
              for p in _ELLIPSIS.split(quote.strip().strip('"').strip())]
@@ -78,4 +85,6 @@ def locate(quote: str, text: str, min_chars: int = 8) -> int | None:
         if first is None:
             first = found
         position = found + len(part)
-    return offsets[first] if first is not None else None
+    if first is None or position == 0:
+        return None
+    return offsets[first], offsets[position - 1] + 1

@@ -1,0 +1,50 @@
+"""What every page shares: the process-wide services, the signed-in user, safe text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ingest.uploads import UploadQueue
+from retrieval.services import Services, open_services
+from retrieval.settings import load_settings
+from retrieval.users import User, UserStore
+
+
+@dataclass(frozen=True)
+class AppContext:
+    services: Services
+    uploads: UploadQueue
+    users: UserStore
+    user: User
+
+
+# One pipeline per process, shared by every browser session: the embedded index admits a
+# single process, and the embedding model is loaded once.
+@st.cache_resource(show_spinner="Loading the index and the embedding model…")
+def shared_services() -> Services:
+    return open_services(load_settings())
+
+
+@st.cache_resource
+def shared_uploads() -> UploadQueue:
+    services = shared_services()
+    return UploadQueue(services, workers=services.settings.upload_workers)
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """Document text and questions are shown as text: markdown and HTML characters escaped,
+    so a document cannot style, link or script the page."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def require_admin(ctx: AppContext) -> None:
+    """Admin pages refuse everyone else, however they got here (menu or typed URL)."""
+    if not ctx.user.is_admin:
+        st.error("This page is for administrators. Ask an admin if you need access.")
+        st.stop()
