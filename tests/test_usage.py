@@ -282,7 +282,7 @@ def _usage_page(log_path: str) -> None:
     from pathlib import Path
 
     from retrieval.query_log import QueryLog
-    from ui.pages.usage import render
+    from ui.views.usage import render
 
     log = QueryLog(Path(log_path))
     try:

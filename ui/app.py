@@ -12,7 +12,7 @@ from retrieval.errors import DocqaError
 from retrieval.users import UserStore
 from ui.auth import signed_in_user
 from ui.common import AppContext, require_admin, shared_services, shared_uploads
-from ui.pages import ask, documents, quality, usage
+from ui.views import ask, documents, quality, usage
 
 st.set_page_config(page_title="docqa", page_icon=":material/quick_reference_all:",
                    layout="wide")

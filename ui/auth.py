@@ -13,6 +13,7 @@ import streamlit_authenticator as stauth
 
 from retrieval.settings import Settings
 from retrieval.users import User, UserStore
+from ui.common import plain
 
 COOKIE = "docqa_login"
 
@@ -59,6 +60,6 @@ def signed_in_user(store: UserStore, settings: Settings) -> User | None:
         st.warning("Your account no longer exists. Ask an admin.")
         return None
     with st.sidebar:
-        st.caption(f"Signed in as **{user.name}** ({user.role})")
-        auth.logout("Log out", location="sidebar", key="logout")
+        st.caption(f"Signed in as **{plain(user.name)}** ({user.role})")
+        auth.logout("Log out", location="sidebar", key="docqa-logout")
     return user
