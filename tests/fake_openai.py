@@ -57,6 +57,7 @@ class Reply:
     status: int = 200       # kind="status": HTTP status of the JSON error reply
     delay_s: float = 0.0    # "hang": sleep before answering; "text": delay before the first byte
     chunk_chars: int = 7    # streaming: characters of content per SSE chunk
+    chunk_delay_s: float = 0.0  # streaming: pause after each content chunk (a slow model)
 
     def __post_init__(self) -> None:
         if self.kind not in ("text", "status", "hang", "malformed", "drop"):
@@ -365,6 +366,9 @@ class FakeOpenAI:
         text, step = reply.text, reply.chunk_chars if reply.chunk_chars > 0 else len(reply.text)
         for start in range(0, len(text), max(step, 1)):
             send(delta({"content": text[start:start + step]}))
+            h.wfile.flush()
+            if reply.chunk_delay_s:
+                time.sleep(reply.chunk_delay_s)
             if reply.kind == "drop":  # hang up without the terminating chunk
                 h.close_connection = True
                 return

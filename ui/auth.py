@@ -52,7 +52,8 @@ def signed_in_user(store: UserStore, settings: Settings) -> User | None:
                 st.error("The user name or password is not right.")
         if not st.session_state.get("authentication_status"):
             return None
-        st.rerun()  # draw the app without the login form
+        # No st.rerun() here: the login cookie is written by a browser component drawn in
+        # this run; its reply reruns the page, which then shows the app without the form.
     username = st.session_state.get("username") or ""
     user = store.get(username)
     if user is None:  # removed from the users file since logging in

@@ -44,18 +44,22 @@ def render(ctx: AppContext) -> None:
             st.rerun()
     typed = st.chat_input("Ask a question about your documents")
     question = typed or st.session_state.pop("example_question", None)
-    if not chat and not question:
+    if question:
+        # Kept before answering: if this run is interrupted (another rerun arrives), the next
+        # run finds the question still pending and answers it, so no question is lost.
+        chat.append(Turn(question))
+    if not chat:
         _empty_state(ctx)
     for i, turn in enumerate(chat):
         with st.chat_message("user"):
             st.markdown(plain(turn.question))
         with st.chat_message("assistant"):
+            if turn.answer is None and not turn.error:
+                _answer(ctx, turn, chat[:i])
             if turn.answer is not None:
                 _draw_answer(ctx, turn.answer, key=f"t{i}")
             else:
                 st.error(turn.error)
-    if question:
-        _ask(ctx, question)
 
 
 def _empty_state(ctx: AppContext) -> None:
@@ -90,42 +94,32 @@ def _history(chat: list[Turn]) -> list[Message]:
     return history
 
 
-def _ask(ctx: AppContext, question: str) -> None:
-    chat = _chat()
-    with st.chat_message("user"):
-        st.markdown(plain(question))
-    turn = Turn(question)
-    with st.chat_message("assistant"):
-        shown = st.empty()
-        text = ""
-        try:
-            with st.spinner("Searching the documents…"):
-                events = ctx.services.answerer().stream(
-                    question, history=_history(chat), groups=ctx.user.readable_groups,
-                    user=ctx.user.username)
-                first = next(events)  # retrieval happens here, under the spinner
-            for event in itertools.chain([first], events):
-                if event.kind == "delta":
-                    text += event.text
-                    shown.markdown(plain(text) + " ▌")
-                elif event.kind == "reset":  # the model failed mid-answer: start again
-                    text = ""
-                    shown.empty()
-                elif event.kind == "done" and event.answer is not None:
-                    turn.answer = event.answer
-        except QuestionError as e:
-            turn.error = str(e)
-        except DocqaError as e:
-            turn.error = f"Sorry, the question could not be answered: {e}"
-        shown.empty()
-        if turn.answer is None and not turn.error:
-            turn.error = "Sorry, no answer came back. Please try again."
-        if turn.answer is not None:
-            chat.append(turn)
-            _draw_answer(ctx, turn.answer, key=f"t{len(chat) - 1}")
-        else:
-            st.error(turn.error)
-            chat.append(turn)
+def _answer(ctx: AppContext, turn: Turn, earlier: list[Turn]) -> None:
+    """Stream the answer to ``turn`` into the current chat message."""
+    shown = st.empty()
+    text = ""
+    try:
+        with st.spinner("Searching the documents…"):
+            events = ctx.services.answerer().stream(
+                turn.question, history=_history(earlier), groups=ctx.user.readable_groups,
+                user=ctx.user.username)
+            first = next(events)  # retrieval happens here, under the spinner
+        for event in itertools.chain([first], events):
+            if event.kind == "delta":
+                text += event.text
+                shown.markdown(plain(text) + " ▌")
+            elif event.kind == "reset":  # the model failed mid-answer: start again
+                text = ""
+                shown.empty()
+            elif event.kind == "done" and event.answer is not None:
+                turn.answer = event.answer
+    except QuestionError as e:
+        turn.error = str(e)
+    except DocqaError as e:
+        turn.error = f"Sorry, the question could not be answered: {e}"
+    shown.empty()
+    if turn.answer is None and not turn.error:
+        turn.error = "Sorry, no answer came back. Please try again."
 
 
 def _draw_answer(ctx: AppContext, answer: Answer, key: str) -> None:

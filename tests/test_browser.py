@@ -1,0 +1,269 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright against `docqa serve` on
+127.0.0.1, with the sample documents indexed and an OpenAI-compatible fake model (a real HTTP
+server on 127.0.0.1) that streams its answers slowly enough to be seen streaming.
+
+Screenshots go to $DOCQA_SCREENSHOTS (the README's come from here) or the test's tmp folder.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from retrieval.settings import load_settings
+from retrieval.users import UserStore
+from tests.fake_openai import FakeOpenAI, Reply
+from tests.pdfs import write_pdf
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parent.parent
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage"]
+USERS = {"alice": ("alice-demo-pw", "employee", ()), "hana": ("hana-demo-pw", "employee", ("hr",)),
+         "admin": ("admin-demo-pw", "admin", ())}
+pytestmark = pytest.mark.slow
+
+if not CHROMIUM.exists():  # `make test` installs it with apt; say so instead of failing oddly
+    pytest.skip("Chromium is not installed (make test installs it: apt-get install chromium)",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@dataclass
+class App:
+    url: str
+    data_dir: Path
+    fake: FakeOpenAI
+    shots: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"docqa serve exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError("docqa serve did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[App]:
+    from ingest.pipeline import Ingestor
+    from retrieval.services import open_services
+
+    root = tmp_path_factory.mktemp("browser")
+    data = root / "data"
+    with open_services(load_settings(data_dir=data, user="admin"), embedder=embedder) as svc:
+        ingestor = Ingestor(svc)
+        assert not ingestor.ingest([REPO / "data/docs/public"], groups=["everyone"]).failed
+        assert not ingestor.ingest([REPO / "data/docs/hr"], groups=["hr"]).failed
+    store = UserStore(data / "users.yaml")
+    for name, (password, role, groups) in USERS.items():
+        store.add(name, password, role=role, groups=groups)  # type: ignore[arg-type]
+    shots = Path(os.environ.get("DOCQA_SCREENSHOTS") or root / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    with FakeOpenAI() as fake:
+        port = _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCQA_", "OPENAI_"))}
+        env.update(DOCQA_DATA_DIR=str(data), OPENAI_API_KEY="test-key",
+                   OPENAI_BASE_URL=fake.base_url, DOCQA_LLM_MODEL="fake-model",
+                   DOCQA_LLM_TIMEOUT_S="20", DOCQA_LLM_RETRIES="0", HF_HUB_OFFLINE="1")
+        log = (root / "serve.log").open("wb")
+        proc = subprocess.Popen([sys.executable, "-m", "docqa", "serve", "--port", str(port)],
+                                cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(url, proc)
+            yield App(url, data, fake, shots)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(app: App) -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def _page(browser: Any) -> Any:
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.set_default_timeout(90_000)
+    return page
+
+
+def _settle(page: Any) -> None:
+    """Until Streamlit has finished the current run (its status widget disappears)."""
+    time.sleep(0.3)
+    page.get_by_test_id("stStatusWidget").wait_for(state="hidden")
+
+
+def _login(page: Any, app: App, user: str) -> None:
+    page.goto(app.url)
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password", exact=True).fill(USERS[user][0])
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_text("Signed in as").wait_for()
+    deadline = time.monotonic() + 30  # the login cookie is written by a browser component
+    while not any(c["name"] == "docqa_login" for c in page.context.cookies()):
+        assert time.monotonic() < deadline, "the login cookie was never set"
+        time.sleep(0.1)
+    _settle(page)
+
+
+def _ask(page: Any, question: str, shots: Path | None = None) -> tuple[str, bool]:
+    """Type ``question``; returns the final assistant message and whether it was seen while
+    still streaming (the cursor ▌ at its end)."""
+    messages = page.get_by_test_id("stChatMessage")
+    before = messages.count()
+    box = page.get_by_test_id("stChatInputTextArea")
+    for _ in range(3):  # a rerun right after login (the login cookie arriving) may eat input
+        box.fill(question)
+        box.press("Enter")
+        try:
+            messages.nth(before).wait_for(timeout=5_000)
+            break
+        except sync_api.TimeoutError:
+            _settle(page)
+    seen_streaming = False
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        # read all messages at once: a rerun may replace them between two locator calls
+        texts = page.eval_on_selector_all('[data-testid="stChatMessage"]',
+                                          "els => els.map(e => e.innerText)")
+        if len(texts) >= before + 2:
+            seen_streaming |= "▌" in texts[before + 1]
+            if "Why these sources" in texts[before + 1]:
+                _settle(page)
+                final = page.eval_on_selector_all('[data-testid="stChatMessage"]',
+                                                  "els => els.map(e => e.innerText)")
+                return final[before + 1], seen_streaming
+        time.sleep(0.05)
+    if shots is not None:
+        page.screenshot(path=str(shots / "failed-ask.png"), full_page=True)
+    raise TimeoutError(f"no answer to {question!r}")
+
+
+def test_employee_asks_sees_a_streamed_cited_answer_and_opens_the_page(
+        app: App, browser: Any) -> None:
+    page = _page(browser)
+    _login(page, app, "alice")
+    page.get_by_text("Try one of these").wait_for()
+    page.screenshot(path=str(app.shots / "ask-empty.png"))
+    app.fake.default = (Reply(
+        text="The hotel cap in Munich is EUR 175 per night, taxes included and breakfast "
+             "excluded [1].\n<quotes>\n[1] Munich | Germany | 175 | 38 | EUR\n</quotes>",
+        chunk_chars=3, chunk_delay_s=0.04))
+    answer, streamed = _ask(page, "What is the hotel cap in Munich?", app.shots)
+    assert streamed, "the answer was never seen while it was streaming"
+    assert "EUR 175 per night" in answer and "▌" not in answer
+    assert "<quotes>" not in answer  # the quote list is for checking, never shown
+    assert "[1] Travel and Expense Policy v2.4 · page 4" in answer
+    assert "citations verified" in answer
+    page.screenshot(path=str(app.shots / "ask.png"), full_page=True)
+
+    page.get_by_role("button", name="Open page").first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("The cited passage, highlighted on the page.").wait_for()
+    dialog.get_by_role("img").first.wait_for()
+    _settle(page)
+    assert "page 4 of" in dialog.inner_text()
+    assert page.get_by_role("button", name="Open page").count() == 1
+    page.screenshot(path=str(app.shots / "viewer.png"))
+    page.keyboard.press("Escape")
+    _settle(page)
+
+    # thumbs down with a reason, stored with the query
+    page.get_by_role("radio", name="Thumbs down").last.click()
+    page.get_by_text("What was wrong?").wait_for()
+    page.get_by_text("incomplete", exact=True).click()
+    _settle(page)
+    from retrieval.query_log import QueryLog
+
+    log = QueryLog(app.data_dir / "docqa.sqlite3")
+    last = log.recent(limit=1)[0]
+    log.close()
+    assert last.question == "What is the hotel cap in Munich?"
+    assert last.feedback is not None and last.feedback <= 0
+    assert last.feedback_reason == "incomplete"
+
+
+def test_employee_cannot_reach_admin_pages_or_other_groups_documents(
+        app: App, browser: Any) -> None:
+    page = _page(browser)
+    _login(page, app, "alice")
+    nav = page.get_by_test_id("stSidebarNav")
+    assert nav.count() == 0 or "Documents" not in nav.inner_text()
+    page.goto(f"{app.url}/documents")  # typed URL; the login cookie carries over
+    try:
+        page.get_by_test_id("stChatInputTextArea").wait_for(timeout=30_000)
+    except sync_api.TimeoutError:
+        page.screenshot(path=str(app.shots / "failed-url.png"), full_page=True)
+        raise
+    _settle(page)
+    assert page.get_by_test_id("stFileUploaderDropzoneInput").count() == 0
+    assert "Upload and index" not in page.inner_text("body")
+    app.fake.default = (Reply(text="I could not find this in the documents you can read."))
+    answer, _ = _ask(page, "What is the 2026 salary range for an L3 Senior Engineer in "
+                           "Germany?")
+    assert "salary-bands" not in answer.lower() and "Salary Bands" not in answer
+
+
+def test_admin_uploads_a_pdf_waits_for_indexed_and_asks_about_it(
+        app: App, browser: Any, tmp_path: Path) -> None:
+    pdf = write_pdf(tmp_path / "widget-warranty.pdf", [
+        "Widget warranty. Every Widget Pro carries a warranty of 27 months from delivery.",
+        "Returns. Unused widgets may be returned within 14 days for a full refund."])
+    page = _page(browser)
+    _login(page, app, "admin")
+    page.get_by_role("link", name="Documents").click()
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(pdf))
+    page.get_by_text("widget-warranty.pdf").first.wait_for()
+    page.get_by_role("button", name="Upload and index").click()
+    page.get_by_text("widget-warranty.pdf: indexed").wait_for(timeout=120_000)
+    _settle(page)
+    table = page.get_by_test_id("stDataFrame").first
+    table.wait_for()
+    page.screenshot(path=str(app.shots / "documents.png"), full_page=True)
+
+    page.get_by_role("link", name="Ask").click()
+    page.get_by_test_id("stChatInputTextArea").wait_for()
+    app.fake.default = (Reply(text="A Widget Pro has a 27-month warranty from delivery [1].\n"
+                              "<quotes>\n[1] Every Widget Pro carries a warranty of 27 months "
+                              "from delivery\n</quotes>"))
+    answer, _ = _ask(page, "How long is the warranty of the Widget Pro?")
+    assert "27-month warranty" in answer
+    assert "widget-warranty.pdf" in answer and "page 1" in answer
+
+    page.get_by_role("link", name="Usage").click()
+    page.get_by_text("Questions").first.wait_for()
+    _settle(page)
+    page.screenshot(path=str(app.shots / "usage.png"), full_page=True)
