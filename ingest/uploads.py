@@ -83,6 +83,9 @@ class UploadQueue:
     def resume(self) -> list[UploadJob]:
         """Queue again the uploads a previous run staged but did not finish."""
         resumed = []
+        for folder in self.staging.glob("*/"):
+            if not (folder / "job.json").exists():  # staging was cut off: nothing to resume
+                shutil.rmtree(folder, ignore_errors=True)
         for ticket in sorted(self.staging.glob("*/job.json")):
             try:
                 meta = json.loads(ticket.read_text(encoding="utf-8"))

@@ -6,15 +6,17 @@ their navigation, so a typed URL for one lands on Ask; each admin page checks th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from retrieval.errors import DocqaError
 from retrieval.users import UserStore
 from ui.auth import signed_in_user
-from ui.common import AppContext, require_admin, shared_services, shared_uploads
+from ui.common import AppContext, plain, require_admin, shared_services, shared_uploads
 from ui.views import ask, documents, quality, usage
 
-st.set_page_config(page_title="docqa", page_icon=":material/quick_reference_all:",
+st.set_page_config(page_title="docqa", page_icon=str(Path(__file__).with_name("favicon.png")),
                    layout="wide")
 
 
@@ -28,13 +30,13 @@ def main() -> None:
         services = shared_services()
         uploads = shared_uploads()
     except DocqaError as e:
-        st.error(f"docqa cannot start: {e}")
+        st.error(plain(f"docqa cannot start: {e}"))
         st.stop()
     store = UserStore(services.settings.users_path)
     try:
         user = signed_in_user(store, services.settings)
     except DocqaError as e:
-        st.error(str(e))
+        st.error(plain(str(e)))
         st.stop()
     if user is None:
         st.stop()

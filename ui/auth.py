@@ -46,7 +46,7 @@ def signed_in_user(store: UserStore, settings: Settings) -> User | None:
                 auth.login(location="main", fields={"Form name": "Log in", "Login": "Log in"},
                            max_login_attempts=10)
             except stauth.utilities.exceptions.LoginError as e:
-                st.error(str(e))
+                st.error(plain(str(e)))
             status = st.session_state.get("authentication_status")
             if status is False:
                 st.error("The user name or password is not right.")

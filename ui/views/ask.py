@@ -59,7 +59,7 @@ def render(ctx: AppContext) -> None:
             if turn.answer is not None:
                 _draw_answer(ctx, turn.answer, key=f"t{i}")
             else:
-                st.error(turn.error)
+                st.error(plain(turn.error))
 
 
 def _empty_state(ctx: AppContext) -> None:
@@ -167,7 +167,7 @@ def _viewer(ctx: AppContext, citation: Citation) -> None:
                                 services.settings.originals_dir, citation.doc_id,
                                 citation.page, ctx.user.readable_groups, citation.quote)
     except DocqaError as e:
-        st.error(str(e))
+        st.error(plain(str(e)))
         return
     st.markdown(f"**{plain(page.record.title or page.record.source)}** · page {page.page} "
                 f"of {page.record.pages}")
@@ -187,7 +187,7 @@ def _viewer(ctx: AppContext, citation: Citation) -> None:
                          caption="The passage could not be located on the page image; it is "
                                  "highlighted in the text below.")
         except DocqaError as e:
-            st.warning(f"The page image could not be shown: {e}")
+            st.warning(plain(f"The page image could not be shown: {e}"))
     st.markdown("**Text of the page** (as indexed)")
     _highlighted_text(page.text, page.highlight)
 
@@ -217,7 +217,8 @@ def _draw_why(answer: Answer) -> None:
                  for d in ctx.dropped]
         if rows:
             st.dataframe(rows, hide_index=True, width="stretch")
-        st.caption(f"Searched for: “{answer.standalone}”. Context budget {ctx.budget} tokens, "
+        st.caption(f"Searched for: “{plain(answer.standalone)}”. Context budget {ctx.budget} "
+                   f"tokens, "
                    f"used {ctx.tokens.get('total', 0)}. Retrieval "
                    f"{answer.timings_ms.get('embed', 0) + answer.timings_ms.get('search', 0):.0f}"
                    f" ms, answer {answer.timings_ms.get('generate', 0):.0f} ms.")

@@ -62,13 +62,13 @@ def _upload_form(ctx: AppContext, records: list[DocumentRecord]) -> None:
     try:
         clean = check_groups(groups) or (EVERYONE,)
     except UserError as e:
-        st.error(str(e))
+        st.error(plain(str(e)))
         return
     for f in files:
         try:
             ctx.uploads.submit(f.name, f.getvalue(), clean, ctx.user.username)
         except DocqaError as e:  # refused before indexing: the other files still go ahead
-            st.error(f"Not uploaded: {e}")
+            st.error(plain(f"Not uploaded: {e}"))
     st.session_state["watch_uploads"] = True
 
 
@@ -157,10 +157,10 @@ def _manage(ctx: AppContext, records: list[DocumentRecord]) -> None:
                      disabled=sorted(new_groups) == sorted(record.groups)):
             try:
                 ingestor.set_groups(doc_id, check_groups(new_groups) or (EVERYONE,))
-                st.toast(f"Groups of {record.source} saved.")
+                st.toast(plain(f"Groups of {record.source} saved."))
                 st.rerun()
             except DocqaError as e:
-                st.error(str(e))
+                st.error(plain(str(e)))
     with actions_col:
         st.write("")
         if st.button("Re-index", key=f"reindex-{doc_id}", icon=":material/refresh:",
@@ -172,7 +172,7 @@ def _manage(ctx: AppContext, records: list[DocumentRecord]) -> None:
                 st.session_state["watch_uploads"] = True
                 st.rerun()
             except DocqaError as e:
-                st.error(str(e))
+                st.error(plain(str(e)))
         if st.button("Delete…", key=f"delete-{doc_id}", icon=":material/delete:"):
             st.session_state["confirm-delete"] = doc_id
     if st.session_state.get("confirm-delete") == doc_id:
@@ -183,10 +183,10 @@ def _manage(ctx: AppContext, records: list[DocumentRecord]) -> None:
             try:
                 ingestor.delete(doc_id)
                 st.session_state.pop("confirm-delete", None)
-                st.toast(f"Deleted {record.source}.")
+                st.toast(plain(f"Deleted {record.source}."))
                 st.rerun()
             except DocqaError as e:
-                st.error(str(e))
+                st.error(plain(str(e)))
         if no.button("Cancel", key=f"cancel-{doc_id}"):
             st.session_state.pop("confirm-delete", None)
             st.rerun()
