@@ -23,7 +23,7 @@ def test_names_cannot_leave_the_staging_folder() -> None:
 
 
 def test_wrong_type_size_and_empty_files_are_refused_with_a_sentence() -> None:
-    with pytest.raises(IngestError, match="unsupported file type '.exe'"):
+    with pytest.raises(IngestError, match=r"unsupported file type '\.exe'"):
         check_upload("setup.exe", 10, 1000)
     with pytest.raises(IngestError, match="over the 0 MB limit"):
         check_upload("big.pdf", 2000, 1000)
