@@ -236,6 +236,12 @@ def test_employee_cannot_reach_admin_pages_or_other_groups_documents(
                            "Germany?")
     assert "salary-bands" not in answer.lower() and "Salary Bands" not in answer
 
+    page.get_by_role("button", name="Log out").click()  # and the app is gone again
+    page.get_by_role("button", name="Log in").wait_for()
+    page.goto(app.url)
+    page.get_by_role("button", name="Log in").wait_for()
+    assert page.get_by_test_id("stChatInputTextArea").count() == 0
+
 
 def test_admin_uploads_a_pdf_waits_for_indexed_and_asks_about_it(
         app: App, browser: Any, tmp_path: Path) -> None:
