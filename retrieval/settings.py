@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     users_file: Path | None = Field(
         None, description="Users file for the app's login (default: data_dir/users.yaml).")
     login_days: float = Field(7.0, gt=0, description="Days a browser stays logged in.")
+    sso_username_claim: str = Field(
+        "email", description="Single sign-on: the claim that names the user (else `sub`).")
+    sso_roles_claim: str = Field("roles", description="Single sign-on: the claim with roles.")
+    sso_admin_role: str = Field(
+        "docqa-admin", description="Single sign-on: the role that makes a user an admin.")
+    sso_groups_claim: str = Field(
+        "groups", description="Single sign-on: the claim with the user's document groups.")
     upload_workers: int = Field(
         1, ge=1, le=8, description="Uploads indexed at the same time by the app.")
     openai_api_key: SecretStr | None = Field(

@@ -12,6 +12,7 @@ import re
 import secrets
 import tempfile
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -65,6 +66,29 @@ def check_groups(groups: tuple[str, ...] | list[str]) -> tuple[str, ...]:
             raise UserError(f"Group name {g!r} is not valid: use letters, digits, '.', '_' "
                             "or '-'.")
     return clean
+
+
+def _claim_list(value: object) -> list[str]:
+    """A claim that holds names: a list, or one string separated by commas or spaces."""
+    if isinstance(value, str):
+        return [v for v in re.split(r"[,\s]+", value) if v]
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return []
+
+
+def user_from_claims(claims: Mapping[str, object], *, username_claim: str = "email",
+                     roles_claim: str = "roles", admin_role: str = "docqa-admin",
+                     groups_claim: str = "groups") -> User:
+    """The user an identity provider vouched for (single sign-on): role and groups come from
+    its claims; group names docqa cannot use are ignored rather than trusted."""
+    username = str(claims.get(username_claim) or claims.get("sub") or "").strip().lower()
+    if not username:
+        raise UserError("The identity provider sent no user name.")
+    role: Role = "admin" if admin_role in _claim_list(claims.get(roles_claim)) else "employee"
+    groups = tuple(sorted({g for g in _claim_list(claims.get(groups_claim))
+                           if _GROUP.fullmatch(g) and g != EVERYONE}))
+    return User(username, str(claims.get("name") or username), role, groups)
 
 
 def hash_password(password: str) -> str:

@@ -8,11 +8,9 @@ Screenshots go to $DOCQA_SCREENSHOTS (the README's come from here) or the test's
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +20,11 @@ import pytest
 
 from retrieval.settings import load_settings
 from retrieval.users import UserStore
+from tests.browser_support import ARGS, CHROMIUM, free_port, new_page, settle, stop, wait_healthy
 from tests.fake_openai import FakeOpenAI, Reply
 from tests.pdfs import write_pdf
 
-CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parent.parent
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage"]
 USERS = {"alice": ("alice-demo-pw", "employee", ()), "hana": ("hana-demo-pw", "employee", ("hr",)),
          "admin": ("admin-demo-pw", "admin", ())}
 pytestmark = pytest.mark.slow
@@ -46,26 +41,6 @@ class App:
     data_dir: Path
     fake: FakeOpenAI
     shots: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"docqa serve exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("docqa serve did not become healthy")
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +60,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[App
     shots = Path(os.environ.get("DOCQA_SCREENSHOTS") or root / "shots")
     shots.mkdir(parents=True, exist_ok=True)
     with FakeOpenAI() as fake:
-        port = _free_port()
+        port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCQA_", "OPENAI_"))}
         env.update(DOCQA_DATA_DIR=str(data), OPENAI_API_KEY="test-key",
                    OPENAI_BASE_URL=fake.base_url, DOCQA_LLM_MODEL="fake-model",
@@ -95,14 +70,10 @@ def app(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[App
                                 cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_healthy(url, proc)
+            wait_healthy(url, proc)
             yield App(url, data, fake, shots)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
             log.close()
 
 
@@ -112,18 +83,6 @@ def browser(app: App) -> Iterator[Any]:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield b
         b.close()
-
-
-def _page(browser: Any) -> Any:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.set_default_timeout(90_000)
-    return page
-
-
-def _settle(page: Any) -> None:
-    """Until Streamlit has finished the current run (its status widget disappears)."""
-    time.sleep(0.3)
-    page.get_by_test_id("stStatusWidget").wait_for(state="hidden")
 
 
 def _login(page: Any, app: App, user: str) -> None:
@@ -136,7 +95,7 @@ def _login(page: Any, app: App, user: str) -> None:
     while not any(c["name"] == "docqa_login" for c in page.context.cookies()):
         assert time.monotonic() < deadline, "the login cookie was never set"
         time.sleep(0.1)
-    _settle(page)
+    settle(page)
 
 
 def _ask(page: Any, question: str, shots: Path | None = None) -> tuple[str, bool]:
@@ -152,7 +111,7 @@ def _ask(page: Any, question: str, shots: Path | None = None) -> tuple[str, bool
             messages.nth(before).wait_for(timeout=5_000)
             break
         except sync_api.TimeoutError:
-            _settle(page)
+            settle(page)
     seen_streaming = False
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -162,7 +121,7 @@ def _ask(page: Any, question: str, shots: Path | None = None) -> tuple[str, bool
         if len(texts) >= before + 2:
             seen_streaming |= "▌" in texts[before + 1]
             if "Why these sources" in texts[before + 1]:
-                _settle(page)
+                settle(page)
                 final = page.eval_on_selector_all('[data-testid="stChatMessage"]',
                                                   "els => els.map(e => e.innerText)")
                 return final[before + 1], seen_streaming
@@ -174,7 +133,7 @@ def _ask(page: Any, question: str, shots: Path | None = None) -> tuple[str, bool
 
 def test_employee_asks_sees_a_streamed_cited_answer_and_opens_the_page(
         app: App, browser: Any) -> None:
-    page = _page(browser)
+    page = new_page(browser)
     _login(page, app, "alice")
     page.get_by_text("Try one of these").wait_for()
     page.screenshot(path=str(app.shots / "ask-empty.png"))
@@ -194,18 +153,18 @@ def test_employee_asks_sees_a_streamed_cited_answer_and_opens_the_page(
     dialog = page.get_by_role("dialog")
     dialog.get_by_text("The cited passage, highlighted on the page.").wait_for()
     dialog.get_by_role("img").first.wait_for()
-    _settle(page)
+    settle(page)
     assert "page 4 of" in dialog.inner_text()
     assert page.get_by_role("button", name="Open page").count() == 1
     page.screenshot(path=str(app.shots / "viewer.png"))
     page.keyboard.press("Escape")
-    _settle(page)
+    settle(page)
 
     # thumbs down with a reason, stored with the query
     page.get_by_role("radio", name="Thumbs down").last.click()
     page.get_by_text("What was wrong?").wait_for()
     page.get_by_text("incomplete", exact=True).click()
-    _settle(page)
+    settle(page)
     from retrieval.query_log import QueryLog
 
     log = QueryLog(app.data_dir / "docqa.sqlite3")
@@ -218,7 +177,7 @@ def test_employee_asks_sees_a_streamed_cited_answer_and_opens_the_page(
 
 def test_employee_cannot_reach_admin_pages_or_other_groups_documents(
         app: App, browser: Any) -> None:
-    page = _page(browser)
+    page = new_page(browser)
     _login(page, app, "alice")
     nav = page.get_by_test_id("stSidebarNav")
     assert nav.count() == 0 or "Documents" not in nav.inner_text()
@@ -228,7 +187,7 @@ def test_employee_cannot_reach_admin_pages_or_other_groups_documents(
     except sync_api.TimeoutError:
         page.screenshot(path=str(app.shots / "failed-url.png"), full_page=True)
         raise
-    _settle(page)
+    settle(page)
     assert page.get_by_test_id("stFileUploaderDropzoneInput").count() == 0
     assert "Upload and index" not in page.inner_text("body")
     app.fake.default = (Reply(text="I could not find this in the documents you can read."))
@@ -248,14 +207,14 @@ def test_admin_uploads_a_pdf_waits_for_indexed_and_asks_about_it(
     pdf = write_pdf(tmp_path / "widget-warranty.pdf", [
         "Widget warranty. Every Widget Pro carries a warranty of 27 months from delivery.",
         "Returns. Unused widgets may be returned within 14 days for a full refund."])
-    page = _page(browser)
+    page = new_page(browser)
     _login(page, app, "admin")
     page.get_by_role("link", name="Documents").click()
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(pdf))
     page.get_by_text("widget-warranty.pdf").first.wait_for()
     page.get_by_role("button", name="Upload and index").click()
     page.get_by_text("widget-warranty.pdf: indexed").wait_for(timeout=120_000)
-    _settle(page)
+    settle(page)
     table = page.get_by_test_id("stDataFrame").first
     table.wait_for()
     page.screenshot(path=str(app.shots / "documents.png"), full_page=True)
@@ -271,5 +230,5 @@ def test_admin_uploads_a_pdf_waits_for_indexed_and_asks_about_it(
 
     page.get_by_role("link", name="Usage").click()
     page.get_by_text("Questions").first.wait_for()
-    _settle(page)
+    settle(page)
     page.screenshot(path=str(app.shots / "usage.png"), full_page=True)

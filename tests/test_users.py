@@ -70,3 +70,19 @@ def test_the_users_command(tmp_path: Path) -> None:
     demo = docqa("demo")  # users exist: the demo accounts are not added
     assert demo.returncode == 0 and "not added" in demo.stderr
     assert UserStore(tmp_path / "users.yaml").verify("ops", "s3cret-pass") is not None
+
+
+def test_single_sign_on_claims_give_role_and_groups() -> None:
+    from retrieval.users import user_from_claims
+
+    carol = user_from_claims({"sub": "c1", "email": "Carol@Example.com", "name": "Carol",
+                              "groups": ["hr", "bad group!", "everyone"], "roles": "staff"})
+    assert carol == User("carol@example.com", "Carol", "employee", ("hr",))
+    dave = user_from_claims({"sub": "d1", "roles": ["docqa-admin"], "groups": "legal,finance"})
+    assert dave.username == "d1" and dave.is_admin and dave.groups == ("finance", "legal")
+    custom = user_from_claims({"upn": "eve", "grp": ["ops"], "app_roles": ["boss"]},
+                              username_claim="upn", groups_claim="grp",
+                              roles_claim="app_roles", admin_role="boss")
+    assert custom == User("eve", "eve", "admin", ("ops",))
+    with pytest.raises(UserError):
+        user_from_claims({"email": ""})
