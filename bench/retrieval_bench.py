@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 import time
@@ -21,8 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from evals.beir import corpus_id, corpus_records, load_split
-from evals.metrics import hit_at, mrr, ndcg_at, recall_at, unique
+from evals.beir import corpus_records
+from retrieval.search import Mode
 
 REPO = Path(__file__).resolve().parent.parent
 CORPORA = REPO.parent / "shared" / "corpora"
@@ -47,7 +46,11 @@ def _progress(total: int) -> Callable[[Any], None]:
 
 
 # -- SciFact ---------------------------------------------------------------------------------
+# Both benchmarks score through evals.run, the pipeline of `docqa eval run`: same search,
+# same ranking keys, same metrics.
 def scifact(args: argparse.Namespace) -> None:
+    from evals.beir import beir_items
+    from evals.run import RunOptions, evaluate, summarise
     from ingest.pipeline import ingest_records
 
     folder = CORPORA / "scifact"
@@ -60,49 +63,29 @@ def scifact(args: argparse.Namespace) -> None:
         report = ingest_records(services, records, progress=_progress(len(records)))
         print(f"\nindexed {len(report.ingested)} abstracts, {report.chunks} chunks in "
               f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    split = load_split(folder, args.split)
-    retriever = services.retriever()
-    print(f"SciFact {args.split}: {len(split.queries)} queries, {len(records)} abstracts")
+    items = beir_items(folder, args.split)
+    print(f"SciFact {args.split}: {len(items)} queries, {len(records)} abstracts")
     print(f"{'mode':<22} {'nDCG@10':>8} {'R@100':>7} {'MRR':>6} {'p50 ms':>7}")
-    for label, mode, aware in (("dense (MiniLM)", "dense", False), ("sparse (BM25)", "sparse",
-                                                                     False),
-                               ("hybrid RRF", "hybrid", False),
-                               ("hybrid + doc-aware", "hybrid", True)):
-        ndcg, recall, rr, times = [], [], [], []
-        for qid, text in split.queries.items():
-            found = retriever.search(text, k=100, mode=mode, doc_aware=aware, merge=False)
-            times.append(found.timings_ms["total"])
-            ranked = unique([corpus_id(h.chunk.source) for h in found.hits])
-            rel = split.qrels[qid]
-            ndcg.append(ndcg_at(ranked, rel, 10))
-            recall.append(recall_at(ranked, rel, 100))
-            rr.append(mrr(ranked, rel))
-        print(f"{label:<22} {statistics.mean(ndcg):>8.3f} {statistics.mean(recall):>7.3f} "
-              f"{statistics.mean(rr):>6.3f} {statistics.median(times):>7.1f}")
+    variants: tuple[tuple[str, Mode, bool], ...] = (
+        ("dense (MiniLM)", "dense", False), ("sparse (BM25)", "sparse", False),
+        ("hybrid RRF", "hybrid", False), ("hybrid + doc-aware", "hybrid", True))
+    for label, mode, aware in variants:
+        options = RunOptions(k=100, mode=mode, doc_aware=aware, merge=False, answers=False,
+                             level="doc")
+        results = evaluate(services, items, options)
+        m = summarise(results, options).metrics
+        times = [r.timings_ms["retrieval"] for r in results]
+        print(f"{label:<22} {m['ndcg@10']:>8.3f} {m['recall@100']:>7.3f} {m['mrr']:>6.3f} "
+              f"{statistics.median(times):>7.1f}")
     print("published BEIR test figures: BM25 0.679, MiniLM 0.645, bge-small 0.713 (nDCG@10)")
     services.close()
 
 
 # -- FinanceBench ----------------------------------------------------------------------------
-_NUMBER = re.compile(r"-?\$?\(?\d[\d,]*(?:\.\d+)?\)?%?")
-
-
-def _figures(text: str) -> set[str]:
-    """Numbers as written, normalised: "$1,577" and "1577" and "1,577.00" match."""
-    out = set()
-    for m in _NUMBER.findall(text):
-        digits = m.strip("$()%-").replace(",", "")
-        if not digits:
-            continue
-        try:
-            value = float(digits)
-        except ValueError:
-            continue
-        out.add(f"{value:.2f}".rstrip("0").rstrip("."))
-    return out
-
-
 def financebench(args: argparse.Namespace) -> None:
+    from evals.financebench import holds_figure, load_financebench
+    from evals.run import RunOptions, evaluate, summarise
+
     folder = CORPORA / "financebench"
     if not folder.exists():
         sys.exit(f"FinanceBench not found at {folder}")
@@ -112,37 +95,27 @@ def financebench(args: argparse.Namespace) -> None:
 
         print("indexing all 74 FinanceBench PDFs (about an hour on two cores)…", file=sys.stderr)
         Ingestor(services).ingest([folder / "pdfs"], progress=_progress(74))
-    rows = [json.loads(line) for line in (folder / "questions_dev.jsonl").open()]
-    answerer = services.answerer(offline=True)
-    retriever = answerer.retriever
-    variants = (("hybrid", False), ("hybrid + doc-aware", True))
-    print(f"FinanceBench dev: {len(rows)} questions over {len(services.catalog.list())} filings")
+    items = load_financebench(folder / "questions_dev.jsonl")
+    print(f"FinanceBench dev: {len(items)} questions over {len(services.catalog.list())} filings")
     print(f"{'variant':<20} {'page@5':>7} {'page@10':>8} {'doc@10':>7} {'MRR':>6}")
-    for label, aware in variants:
-        h5, h10, d10, rr = [], [], [], []
-        for row in rows:
-            gold = {f"{e['doc_name']}.pdf#{int(e['evidence_page_num']) + 1}"
-                    for e in row["evidence"]}
-            gold_docs = {f"{e['doc_name']}.pdf" for e in row["evidence"]}
-            found = retriever.search(row["question"], k=10, doc_aware=aware)
-            pages = unique([f"{h.chunk.source}#{p}" for h in found.hits
-                            for p in range(h.chunk.page_start, h.chunk.page_end + 1)])
-            rel = dict.fromkeys(gold, 1)
-            h5.append(hit_at(pages, rel, 5))
-            h10.append(hit_at(pages, rel, 10))
-            rr.append(mrr(pages, rel, 10))
-            d10.append(1.0 if gold_docs & {h.chunk.source for h in found.hits} else 0.0)
-        print(f"{label:<20} {statistics.mean(h5):>7.3f} {statistics.mean(h10):>8.3f} "
-              f"{statistics.mean(d10):>7.3f} {statistics.mean(rr):>6.3f}")
+    for label, aware in (("hybrid", False), ("hybrid + doc-aware", True)):
+        options = RunOptions(k=10, doc_aware=aware, merge=True, answers=False)
+        results = evaluate(services, items, options)
+        m = summarise(results, options).metrics
+        d10 = statistics.mean(
+            1.0 if {r.document for r in res.item.references}
+            & {key.split("#")[0] for key in res.retrieved} else 0.0 for res in results)
+        print(f"{label:<20} {m['hit@5']:>7.3f} {m['hit@10']:>8.3f} {d10:>7.3f} "
+              f"{m['mrr']:>6.3f}")
+    answerer = services.answerer(offline=True)
+    answerer.log = None
     contains, refused = 0, 0
-    for row in rows:
-        answer = answerer.ask(row["question"])
+    for item in items:
+        answer = answerer.ask(item.question)
         refused += answer.refused
-        wanted = _figures(row["answer"])
-        if wanted and wanted & _figures(answer.text):
-            contains += 1
-    print(f"extractive answer holds a gold figure: {contains}/{len(rows)} "
-          f"({contains / len(rows):.2f}); refused {refused}")
+        contains += bool(holds_figure(answer.text, item.answer))
+    print(f"extractive answer holds a gold figure: {contains}/{len(items)} "
+          f"({contains / len(items):.2f}); refused {refused}")
     services.close()
 
 

@@ -7,11 +7,13 @@ With ``--json`` the result is one JSON object on stdout; progress and logs go to
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
-import subprocess
+import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +42,9 @@ app.add_typer(docs_app, name="docs")
 users_app = typer.Typer(help="Who may log in to the app: add, list and remove users.",
                         no_args_is_help=True)
 app.add_typer(users_app, name="users")
+eval_app = typer.Typer(help="Score retrieval and answers on golden sets; keep the history; gate "
+                            "regressions (exit 1).", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 err = Console(stderr=True)
 
 
@@ -410,7 +415,200 @@ def serve(
            "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
            "--server.maxUploadSize", str(max(1, math.ceil(settings.max_file_mb)))]
     err.print(f"docqa is starting on http://{host}:{port}", highlight=False)
-    raise typer.Exit(subprocess.call(cmd))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Replace this process with Streamlit's, so stop signals (Ctrl-C, docker stop, a test's
+    # terminate) reach the server itself instead of orphaning it.
+    os.execv(sys.executable, cmd)
+
+
+# -- evaluation --------------------------------------------------------------------------------
+def _eval_bar(label: str) -> tuple[Any, Callable[[int, int], None]]:
+    """A rich progress bar on stderr (a no-op context when stderr is not a terminal)."""
+    if not err.is_terminal:
+        return contextlib.nullcontext(), lambda _done, _total: None
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=err, transient=True)
+    task = bar.add_task(label, total=None)
+    return bar, lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _judge(model: str | None) -> Any:
+    if not model:
+        return None
+    import os
+
+    from evals.session import Judge
+
+    key = os.environ.get("DOCQA_JUDGE_API_KEY") or os.environ.get("OPENAI_API_KEY")
+    base = os.environ.get("DOCQA_JUDGE_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
+    if not key:
+        raise typer.BadParameter("needs DOCQA_JUDGE_API_KEY or OPENAI_API_KEY",
+                                 param_hint="--judge")
+    return Judge(model, base, key)
+
+
+def _evaluate_one(path: Path, *, split: str | None, docs: Path | None, name: str | None,
+                  k: int, mode: str, limit: int | None, out: Path | None, judge: Any,
+                  thresholds: Path | None, use_model: bool, collection: str | None = None
+                  ) -> Any:
+    from evals.datasets import load_dataset, prepare
+    from evals.run import RunOptions
+    from evals.session import evaluate_dataset
+    from retrieval.services import open_services
+
+    dataset = load_dataset(path, split=split, docs=docs, name=name)
+    settings = load_settings()
+    if collection or dataset.collection:
+        settings = load_settings(collection=collection or dataset.collection)
+    with open_services(settings) as services:
+        err.print(f"{dataset.name}: {len(dataset.items)} questions ({dataset.kind}); index "
+                  f"{settings.collection} in {settings.data_dir}", highlight=False)
+        note = prepare(services, dataset)
+        folder = out or (settings.data_dir / "eval" / "reports" /
+                         f"{dataset.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+        bar, step = _eval_bar(f"evaluating {dataset.name}")
+        with bar:
+            return evaluate_dataset(
+                services, dataset, RunOptions(k=k, mode=mode), folder,  # type: ignore[arg-type]
+                note=note, limit=limit, judge=judge, thresholds=thresholds,
+                use_model=use_model, progress=step)
+
+
+def _print_outcome(outcome: Any) -> None:
+    r = outcome.report
+    table = Table("metric", "value", "change", title=f"{r['dataset']} · {r['questions']} "
+                                                     "questions")
+    for name, value in r["metrics"].items():
+        change = r["diff"].get(name)
+        table.add_row(name, f"{value:.3f}", "" if change is None else f"{change:+.3f}")
+    for name, why in r["not_run"].items():
+        table.add_row(name, "not run", why)
+    Console(stderr=True).print(table)
+    for failure in r["gate"]["failures"]:
+        err.print(f"[red]gate:[/red] {failure}", highlight=False)
+    err.print(f"report: {outcome.folder / 'report.html'}", highlight=False)
+
+
+_THRESHOLDS_HELP = "TOML thresholds for the gate (default data/eval/thresholds.toml)."
+
+
+@eval_app.command("run")
+def eval_run(
+    dataset: Annotated[Path, typer.Option(help="Golden JSONL, BEIR folder or FinanceBench-style "
+                                               "JSONL (detected).")],
+    out: Annotated[Path | None, typer.Option(help="Report folder (default: data_dir/eval/"
+                                                  "reports/<dataset>-<time>).")] = None,
+    split: Annotated[str | None, typer.Option(help="BEIR qrels split (default test).")] = None,
+    docs: Annotated[Path | None, typer.Option(help="Folder of the FinanceBench PDFs (indexed "
+                                                   "into collection 'financebench').")] = None,
+    judge: Annotated[str | None, typer.Option(help="Judge model for the ragas metrics "
+                                                   "(OpenAI-compatible).")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=1000,
+                                   help="Ranking depth (answers use at most this many "
+                                        "passages).")] = 100,
+    mode: Annotated[str, typer.Option(help="hybrid, dense or sparse.")] = "hybrid",
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N questions.")] = None,
+    name: Annotated[str | None, typer.Option(help="Dataset name in the history.")] = None,
+    collection: Annotated[str | None, typer.Option(
+        help="Collection holding the set's documents (default: beir-<name> for BEIR, "
+             "financebench with --docs, else DOCQA_COLLECTION).")] = None,
+    thresholds: Annotated[Path | None, typer.Option(help=_THRESHOLDS_HELP)] = None,
+    llm: Annotated[bool, typer.Option(help="Answer with the configured model (OPENAI_API_KEY) "
+                                           "instead of extractively.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Evaluate one dataset, write report.json/md/html, record the run, apply the gate.
+
+    Exit 0 when the gate passes, 1 when a metric is below its minimum or dropped more than
+    allowed since the previous run (or on an error), 64 on wrong usage."""
+    if mode not in ("hybrid", "dense", "sparse"):
+        raise typer.BadParameter("must be hybrid, dense or sparse", param_hint="--mode")
+    if not dataset.exists():
+        err.print(f"[red]error:[/red] {dataset} does not exist", highlight=False)
+        raise typer.Exit(EXIT_USAGE)
+    from evals.session import DEFAULT_THRESHOLDS
+
+    def go() -> int:
+        outcome = _evaluate_one(dataset, split=split, docs=docs, name=name, k=k, mode=mode,
+                                limit=limit, out=out, judge=_judge(judge),
+                                thresholds=thresholds or DEFAULT_THRESHOLDS, use_model=llm,
+                                collection=collection)
+        if json_out:
+            _emit_json(_summary_json(outcome))
+        else:
+            _print_outcome(outcome)
+        return EXIT_OK if outcome.passed else EXIT_ERROR
+
+    _run(go)
+
+
+def _summary_json(outcome: Any) -> dict[str, Any]:
+    r = outcome.report
+    return {"dataset": r["dataset"], "kind": r["kind"], "questions": r["questions"],
+            "metrics": r["metrics"], "not_run": r["not_run"], "latency_ms": r["latency_ms"],
+            "cost": r["cost"], "diff": r["diff"], "gate": r["gate"], "report": str(outcome.folder)}
+
+
+@eval_app.command("nightly")
+def eval_nightly(
+    config: Annotated[Path | None, typer.Option(help="Datasets TOML (default "
+                                                     "data/eval/datasets.toml).")] = None,
+    thresholds: Annotated[Path | None, typer.Option(help=_THRESHOLDS_HELP)] = None,
+    judge: Annotated[str | None, typer.Option(help="Judge model for the ragas metrics.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Run every configured dataset (absent corpora are skipped), write each report into
+    data_dir/eval/reports, keep the history. Exit 1 when any gate fails."""
+    from evals.nightly import DEFAULT_CONFIG, plan
+    from evals.session import DEFAULT_THRESHOLDS
+
+    def go() -> int:
+        runs, skipped = [], []
+        for p in plan(config or DEFAULT_CONFIG):
+            if p.skip:
+                err.print(f"[yellow]skipped[/yellow] {p.path}: {p.skip}", highlight=False)
+                skipped.append({"path": str(p.path), "reason": p.skip})
+                continue
+            outcome = _evaluate_one(p.path, split=p.split, docs=p.docs, name=p.name,
+                                    k=p.k or 100, mode="hybrid", limit=p.limit, out=None,
+                                    judge=_judge(judge),
+                                    thresholds=thresholds or DEFAULT_THRESHOLDS,
+                                    use_model=False)
+            runs.append(outcome)
+            if not json_out:
+                _print_outcome(outcome)
+        if json_out:
+            _emit_json({"runs": [_summary_json(o) for o in runs], "skipped": skipped,
+                        "passed": all(o.passed for o in runs)})
+        return EXIT_OK if all(o.passed for o in runs) else EXIT_ERROR
+
+    _run(go)
+
+
+@eval_app.command("feedback")
+def eval_feedback(
+    out: Annotated[Path, typer.Option(help="JSONL file to write the candidates to.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Export questions users marked not helpful as candidate golden lines, for review."""
+
+    def go() -> int:
+        from evals.feedback import export
+        from retrieval.query_log import QueryLog
+
+        log = QueryLog(load_settings().catalog_path)
+        try:
+            count = export(log, out)
+        finally:
+            log.close()
+        if json_out:
+            _emit_json({"exported": count, "out": str(out)})
+        else:
+            err.print(f"{count} candidate questions written to {out}", highlight=False)
+        return EXIT_OK
+
+    _run(go)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from evals.golden import DatasetError, GoldenItem, Reference
 from ingest.pipeline import TextRecord
 
 PREFIX = "beir:"
@@ -49,3 +50,17 @@ def load_split(folder: Path, split: str = "test") -> BeirSet:
 
 def corpus_id(source: str) -> str:
     return source.removeprefix(PREFIX)
+
+
+def beir_items(folder: Path, split: str = "test") -> list[GoldenItem]:
+    """The split's queries as golden items judged at document level (graded qrels)."""
+    try:
+        found = load_split(folder, split)
+    except OSError as e:
+        raise DatasetError(str(folder), f"no readable qrels/{split}.tsv or queries.jsonl "
+                                        f"({e.strerror})") from e
+    if not found.queries:
+        raise DatasetError(str(folder), f"split {split!r} has no queries")
+    return [GoldenItem(qid, text, references=tuple(
+                Reference(doc, None, grade) for doc, grade in found.qrels[qid].items()))
+            for qid, text in found.queries.items()]

@@ -1,36 +1,116 @@
-"""Quality (admins): the evaluation history. The nightly evaluation fills it (issue 5); until a
-run exists the page says how to start one."""
+"""Quality (admins): the latest evaluation report of each dataset and the trends, from the
+history `docqa eval run` / `docqa eval nightly` keep in data_dir/eval/history.sqlite3 (table
+``eval_runs``, written by evals/history.py). ui never imports evals (house rule), so the page
+reads that table itself, read-only.
+
+Questions and answers come from users and documents: they are shown in dataframes (plain
+cells) or escaped, never rendered as markdown."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
-from ui.common import AppContext, require_admin
+from ui.common import AppContext, plain, require_admin
+
+_TREND = ("hit@5", "hit@10", "mrr", "ndcg@10", "recall@100", "refusal_accuracy",
+          "answer_rate", "citation_validity")
 
 
-def _runs(folder: Path) -> list[dict[str, object]]:
-    runs = []
-    for path in sorted(folder.glob("*/report.json"), reverse=True):
-        try:
-            runs.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue
-    return runs
+@dataclass(frozen=True)
+class _Run:
+    started_at: str
+    questions: int
+    metrics: dict[str, float]
+    report: str
+    passed: bool
+
+
+def _history(path: Path) -> dict[str, list[_Run]]:
+    """Runs by dataset, newest first (the most recently run dataset first)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = db.execute("SELECT dataset, started_at, questions, metrics, report, passed "
+                          "FROM eval_runs ORDER BY id DESC LIMIT 2000").fetchall()
+    except sqlite3.Error:
+        rows = []
+    finally:
+        db.close()
+    out: dict[str, list[_Run]] = {}
+    for dataset, started_at, questions, metrics, report, passed in rows:
+        out.setdefault(dataset, []).append(
+            _Run(started_at, questions, json.loads(metrics), report, bool(passed)))
+    return out
+
+
+def _report(run: _Run) -> dict[str, Any] | None:
+    try:
+        data: dict[str, Any] = json.loads(
+            (Path(run.report) / "report.json").read_text(encoding="utf-8"))
+        return data
+    except (OSError, ValueError):
+        return None
 
 
 def render(ctx: AppContext) -> None:
     require_admin(ctx)
     st.title("Quality")
-    runs = _runs(ctx.services.settings.data_dir / "eval")
-    if not runs:
-        st.info("No evaluation has run yet. The nightly evaluation (retrieval hit rate, "
-                "citation validity, refusals on unanswerable questions) will report here; it "
-                "is not built yet.")
+    path = ctx.services.settings.data_dir / "eval" / "history.sqlite3"
+    if not path.is_file():
+        st.info("No evaluation has run yet. Run `docqa eval run --dataset "
+                "data/eval/golden.jsonl` or schedule `docqa eval nightly` (see the README): "
+                "retrieval hit rate, nDCG, refusals on unanswerable questions and citation "
+                "validity will report here, with their trends.")
         return
-    st.caption(f"{len(runs)} evaluation runs")
-    st.dataframe([{"run": r.get("started_at", "?"), "dataset": r.get("dataset", "?"),
-                   **{k: v for k, v in dict(r.get("metrics", {})).items()}}  # type: ignore[call-overload]
-                  for r in runs], hide_index=True, width="stretch")
+    history = _history(path)
+    if not history:
+        st.info("No evaluation has run yet.")
+        return
+    names = list(history)
+    name = st.selectbox("Dataset", names) if len(names) > 1 else names[0]
+    runs = history[name][:60]
+    latest = runs[0]
+    previous = runs[1] if len(runs) > 1 else None
+    status = "gate passed" if latest.passed else "gate FAILED"
+    st.caption(plain(f"{name} · latest run {latest.started_at} · {latest.questions} questions "
+                     f"· {status} · {len(runs)} runs in the history"))
+    if not latest.passed:
+        st.error("The latest run failed its quality gate (a metric below its minimum or "
+                 "dropped since the previous run).")
+    shown = [m for m in (*_TREND, *sorted(latest.metrics)) if m in latest.metrics]
+    columns = st.columns(4)
+    for i, metric in enumerate(dict.fromkeys(shown)):
+        delta = (latest.metrics[metric] - previous.metrics[metric]
+                 if previous and metric in previous.metrics else None)
+        columns[i % 4].metric(metric, f"{latest.metrics[metric]:.3f}",
+                              None if delta is None else f"{delta:+.3f}")
+    if len(runs) > 1:
+        st.subheader("Trends")
+        st.line_chart({m: [r.metrics.get(m) for r in reversed(runs)]
+                       for m in _TREND if m in latest.metrics})
+    report = _report(latest)
+    if report is None:
+        st.warning(plain(f"The report folder {latest.report} is not readable from here."))
+        return
+    if report.get("not_run"):
+        st.dataframe([{"metric": k, "not run because": v} for k, v in report["not_run"].items()],
+                     hide_index=True, width="stretch")
+    if report.get("by_tag"):
+        st.subheader("By tag")
+        st.dataframe([{"tag": tag, **values} for tag, values in report["by_tag"].items()],
+                     hide_index=True, width="stretch")
+    st.subheader("Worst questions")
+    st.dataframe([{"id": w["id"], "question": w["question"],
+                   "expected": ", ".join(w["relevant"]) or "a refusal",
+                   "retrieved": ", ".join(w["retrieved"][:5]),
+                   "answer": ("(refused) " if w["refused"] else "") + w["answer"][:300]}
+                  for w in report.get("worst", [])], hide_index=True, width="stretch")
+    html = Path(latest.report) / "report.html"
+    if html.is_file():
+        st.download_button("Download the full report (HTML)", html.read_bytes(),
+                           file_name=f"{name}-report.html", mime="text/html")

@@ -1,0 +1,62 @@
+"""Answer metrics that need no model: citation validity against the indexed page text, and
+similarity of the answer to the reference (meaning with the local embedder, wording with
+rapidfuzz)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from retrieval.catalog import Catalog
+from retrieval.citations import Citation
+from retrieval.embedder import Embedder
+from retrieval.index import VectorIndex
+from retrieval.source_pages import page_text
+from retrieval.text import locate
+
+_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+
+
+class PageTexts:
+    """Page text as indexed, fetched once per (document, page): a citation is valid when its
+    quote occurs in the page it names, whatever the answerer's own check said."""
+
+    def __init__(self, catalog: Catalog, index: VectorIndex) -> None:
+        self.catalog, self.index = catalog, index
+        self._pages: dict[tuple[str, int], str] = {}
+
+    def text(self, doc_id: str, page: int) -> str:
+        key = (doc_id, page)
+        if key not in self._pages:
+            record = self.catalog.get(doc_id)
+            self._pages[key] = page_text(self.index, record, page) if record else ""
+        return self._pages[key]
+
+    def valid(self, citation: Citation) -> bool:
+        text = self.text(citation.doc_id, citation.page)
+        return bool(text) and locate(citation.quote, text) is not None
+
+    def count_valid(self, citations: Sequence[Citation]) -> int:
+        return sum(self.valid(c) for c in citations)
+
+
+def without_markers(answer: str) -> str:
+    return _MARKERS.sub("", answer).strip()
+
+
+def semantic_similarity(embedder: Embedder, answer: str, reference: str) -> float:
+    """Cosine of the two texts' embeddings (the local embedder returns unit vectors)."""
+    vectors = embedder.embed([without_markers(answer), reference])
+    return float(np.clip(np.dot(vectors[0], vectors[1]), -1.0, 1.0))
+
+
+def string_similarity(answer: str, reference: str) -> float | None:
+    """rapidfuzz token-set ratio in 0..1: word overlap that tolerates the extra words of an
+    extractive answer. None when rapidfuzz (the ``eval`` extra) is not installed."""
+    try:
+        from rapidfuzz import fuzz
+    except ImportError:
+        return None
+    return float(fuzz.token_set_ratio(without_markers(answer).lower(), reference.lower())) / 100
