@@ -54,10 +54,10 @@ def _embeddings(embedder: Embedder) -> Any:
 
 def build_metrics(model: str, *, base_url: str | None, api_key: str, embedder: Embedder,
                   names: Sequence[str] = METRICS) -> dict[str, Any]:
-    from openai import AsyncOpenAI
+    from retrieval.openai_client import make_async_client
 
     collections, _, llm_factory = _ragas()
-    client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=1, timeout=60)
+    client = make_async_client(api_key, base_url, timeout_s=60)
     llm = llm_factory(model, provider="openai", client=client)
     makers = {
         "faithfulness": lambda: collections.Faithfulness(llm=llm),

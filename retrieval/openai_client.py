@@ -21,6 +21,13 @@ def make_client(api_key: str, base_url: str | None, timeout_s: float,
                          max_retries=max_retries)
 
 
+def make_async_client(api_key: str, base_url: str | None, timeout_s: float,
+                      max_retries: int = 1) -> openai.AsyncOpenAI:
+    """For libraries that drive the model themselves (ragas, as the evaluation's judge)."""
+    return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout_s,
+                              max_retries=max_retries)
+
+
 def _model_error(provider: str, e: Exception) -> ModelError:
     if isinstance(e, openai.APIStatusError):
         return ModelError(provider, e.status_code, e.message)
