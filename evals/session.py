@@ -13,8 +13,8 @@ from typing import Any
 from evals import report as reports
 from evals.datasets import Dataset
 from evals.gate import check, load_thresholds
-from evals.history import History, history_path
 from evals.run import RunOptions, build_answerer, by_tag, cost, evaluate, latency, summarise
+from retrieval.eval_history import History, history_path
 from retrieval.services import Services
 
 DEFAULT_THRESHOLDS = Path(__file__).resolve().parent.parent / "data" / "eval" / "thresholds.toml"

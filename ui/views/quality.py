@@ -1,7 +1,6 @@
 """Quality (admins): the latest evaluation report of each dataset and the trends, from the
 history `docqa eval run` / `docqa eval nightly` keep in data_dir/eval/history.sqlite3 (table
-``eval_runs``, written by evals/history.py). ui never imports evals (house rule), so the page
-reads that table itself, read-only.
+``eval_runs``, kept by retrieval/eval_history.py).
 
 Questions and answers come from users and documents: they are shown in dataframes (plain
 cells) or escaped, never rendered as markdown."""
@@ -9,46 +8,25 @@ cells) or escaped, never rendered as markdown."""
 from __future__ import annotations
 
 import json
-import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from retrieval.eval_history import History, RunRecord, history_path
 from ui.common import AppContext, plain, require_admin
 
 _TREND = ("hit@5", "hit@10", "mrr", "ndcg@10", "recall@100", "refusal_accuracy",
           "answer_rate", "citation_validity")
 
 
-@dataclass(frozen=True)
-class _Run:
-    started_at: str
-    questions: int
-    metrics: dict[str, float]
-    report: str
-    passed: bool
-
-
-def _history(path: Path) -> dict[str, list[_Run]]:
+def _history(path: Path) -> dict[str, list[RunRecord]]:
     """Runs by dataset, newest first (the most recently run dataset first)."""
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        rows = db.execute("SELECT dataset, started_at, questions, metrics, report, passed "
-                          "FROM eval_runs ORDER BY id DESC LIMIT 2000").fetchall()
-    except sqlite3.Error:
-        rows = []
-    finally:
-        db.close()
-    out: dict[str, list[_Run]] = {}
-    for dataset, started_at, questions, metrics, report, passed in rows:
-        out.setdefault(dataset, []).append(
-            _Run(started_at, questions, json.loads(metrics), report, bool(passed)))
-    return out
+    with History(path) as history:
+        return {name: history.runs(name, limit=60) for name in history.datasets()}
 
 
-def _report(run: _Run) -> dict[str, Any] | None:
+def _report(run: RunRecord) -> dict[str, Any] | None:
     try:
         data: dict[str, Any] = json.loads(
             (Path(run.report) / "report.json").read_text(encoding="utf-8"))
@@ -60,7 +38,7 @@ def _report(run: _Run) -> dict[str, Any] | None:
 def render(ctx: AppContext) -> None:
     require_admin(ctx)
     st.title("Quality")
-    path = ctx.services.settings.data_dir / "eval" / "history.sqlite3"
+    path = history_path(ctx.services.settings.data_dir)
     if not path.is_file():
         st.info("No evaluation has run yet. Run `docqa eval run --dataset "
                 "data/eval/golden.jsonl` or schedule `docqa eval nightly` (see the README): "
