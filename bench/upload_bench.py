@@ -35,6 +35,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--file", default="BOEING_2022_10K.pdf", help="the filing to upload")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--default-switch-interval", action="store_true",
+                        help="keep Python's 5 ms GIL switch interval (the app lowers it)")
     args = parser.parse_args()
     filing = PDFS / args.file
     if not filing.exists():
@@ -42,10 +44,12 @@ def main() -> int:
         return 0
 
     from ingest.pipeline import Ingestor
-    from ingest.uploads import UploadQueue
+    from ingest.uploads import UploadQueue, share_cores_with_questions
     from retrieval.services import open_services
     from retrieval.settings import load_settings
 
+    if not args.default_switch_interval:
+        share_cores_with_questions()  # as the app does
     with tempfile.TemporaryDirectory(prefix="docqa-bench-") as tmp:
         services = open_services(load_settings(data_dir=Path(tmp) / "data"))
         Ingestor(services).ingest([REPO / "data/docs/public"])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import math
 import os
 import sys
@@ -611,9 +610,15 @@ def eval_feedback(
     _run(go)
 
 
+from docqa.ops import ops_commands  # noqa: E402 - registers on the app defined above
+
+ops_commands(app)
+
+
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    from retrieval.logs import configure_logging
+
+    configure_logging()  # DOCQA_LOG_FORMAT=json: one JSON object per line
     try:
         app()
     except SystemExit as e:

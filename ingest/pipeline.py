@@ -99,7 +99,7 @@ def embed_and_write(services: Services, chunks: Sequence[Chunk],
     for start in range(0, len(order), EMBED_SLICE):
         batch = [chunks[i] for i in order[start:start + EMBED_SLICE]]
         t0 = time.perf_counter()
-        dense = services.embedder.embed(
+        dense = services.embedder.embed_background(
             [embedding_text(c.title, c.section, c.text) for c in batch])
         seconds = time.perf_counter() - t0
         services.index.upsert([IndexedChunk(c, dense[j], services.sparse.encode_document(c.text))

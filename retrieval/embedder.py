@@ -24,6 +24,11 @@ class Embedder(ABC):
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Return an array of shape ``(len(texts), dimension)``, rows L2-normalised."""
 
+    def embed_background(self, texts: Sequence[str]) -> Vectors:
+        """Like ``embed``, for bulk work (ingestion) that should yield to questions asked
+        meanwhile. Embedders that share a machine's cores override it."""
+        return self.embed(texts)
+
     def embed_one(self, text: str) -> NDArray[np.float32]:
         vector: NDArray[np.float32] = self.embed([text])[0]
         return vector

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from retrieval.errors import IndexError_
 from retrieval.types import Chunk, Hit, SparseVector
 
 DENSE = "dense"
@@ -29,9 +30,24 @@ _ID_NAMESPACE = uuid.UUID("6f1b2c1e-5d0a-4c55-9a53-2f5d1b8f7e01")
 
 @dataclass(frozen=True)
 class IndexedChunk:
+    """A chunk with its vectors. ``state`` is what ``upsert`` writes: pending for a new
+    version; an exported point keeps its own, so a copied index is the same index."""
+
     chunk: Chunk
     dense: NDArray[np.float32]
     sparse: SparseVector
+    state: str = PENDING
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What an index holds, read without creating or changing anything."""
+
+    exists: bool
+    dimension: int | None = None
+    #: the embedder name recorded when the collection was created ("" if not recorded)
+    embedder: str = ""
+    points: int = 0  # live and pending
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,22 @@ def chunk_payload(chunk: Chunk, state: str) -> dict[str, Any]:
     }
 
 
+def embedder_mismatch(location: str, stored: str, wanted: str) -> None:
+    """Refuse an index built by another embedder: its vectors would not be comparable, even
+    at the same dimension. An index that recorded no name (older ones) is accepted."""
+    if stored and wanted and stored != wanted:
+        raise IndexError_(location, f"it was built with the embedder {stored!r} but {wanted!r} "
+                                    "is configured; run `docqa reindex` or use another "
+                                    "collection")
+
+
+def dimension_mismatch(location: str, stored: int | None, wanted: int) -> None:
+    if stored != wanted:
+        raise IndexError_(location, f"it was built with {stored}-dimensional vectors but the "
+                                    f"embedder makes {wanted}; run `docqa reindex` or use "
+                                    "another collection")
+
+
 def chunk_from_payload(payload: Mapping[str, Any]) -> Chunk:
     return Chunk(
         doc_id=str(payload["doc_id"]),
@@ -119,6 +151,19 @@ def chunk_from_payload(payload: Mapping[str, Any]) -> Chunk:
     )
 
 
+def stored_point(payload: Mapping[str, Any] | None,
+                 vectors: Mapping[str, Any] | None) -> IndexedChunk:
+    """A point as read back from either engine (both return the sparse vector as an object
+    with ``indices`` and ``values``), with the state it was stored in."""
+    payload, vectors = payload or {}, vectors or {}
+    sparse = vectors.get(SPARSE)
+    return IndexedChunk(
+        chunk_from_payload(payload), np.asarray(vectors[DENSE], dtype=np.float32),
+        SparseVector(tuple(sparse.indices), tuple(sparse.values)) if sparse is not None
+        else SparseVector((), ()),
+        state=str(payload.get("state", PENDING)))
+
+
 def ranked(hits: list[tuple[str, Hit]], limit: int) -> list[Hit]:
     """Order by score, then by point id, so equal scores always come back in the same order."""
     hits.sort(key=lambda pair: (-pair[1].score, pair[0]))
@@ -129,8 +174,18 @@ class VectorIndex(ABC):
     location: str
 
     @abstractmethod
-    def ensure_ready(self, dimension: int) -> None:
-        """Create the collection if missing; fail clearly if it holds another dimension."""
+    def ensure_ready(self, dimension: int, embedder: str = "") -> None:
+        """Create the collection if missing (recording ``embedder``); fail clearly if it
+        holds another dimension or was built by another embedder."""
+
+    @abstractmethod
+    def inspect(self) -> IndexInfo:
+        """Dimension, embedder and point count, without creating anything."""
+
+    @abstractmethod
+    def export_points(self, batch: int = 256) -> Iterator[list[IndexedChunk]]:
+        """Every point (live and pending) with its vectors and state, in batches: what a
+        migration or a backup copies, so nothing is embedded again."""
 
     @abstractmethod
     def upsert(self, chunks: Sequence[IndexedChunk]) -> None:

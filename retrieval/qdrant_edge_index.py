@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,16 @@ from retrieval.index import (
     SPARSE,
     HybridQuery,
     IndexedChunk,
+    IndexInfo,
     SearchFilter,
     VectorIndex,
     chunk_from_payload,
     chunk_payload,
+    dimension_mismatch,
+    embedder_mismatch,
     point_id,
     ranked,
+    stored_point,
 )
 from retrieval.types import Chunk, Hit, SparseVector
 
@@ -66,20 +70,19 @@ class EmbeddedQdrantIndex(VectorIndex):
         self._shard: qe.EdgeShard | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
-    def ensure_ready(self, dimension: int) -> None:
+    def _meta(self) -> dict[str, Any] | None:
+        meta_path = self._path / _META
+        return dict(json.loads(meta_path.read_text())) if meta_path.exists() else None
+
+    def ensure_ready(self, dimension: int, embedder: str = "") -> None:
         with self._lock:
             if self._shard is not None:
                 return
-            meta_path = self._path / _META
             try:
-                if meta_path.exists():
-                    stored = json.loads(meta_path.read_text())["dimension"]
-                    if stored != dimension:
-                        raise IndexError_(
-                            self.location,
-                            f"it was built with {stored}-dimensional vectors but the embedder "
-                            f"makes {dimension}; run `docqa reindex` or use another collection",
-                        )
+                meta = self._meta()
+                if meta is not None:
+                    dimension_mismatch(self.location, meta["dimension"], dimension)
+                    embedder_mismatch(self.location, meta.get("embedder", ""), embedder)
                     self._shard = qe.EdgeShard.load(str(self._path))
                 else:
                     self._path.mkdir(parents=True, exist_ok=True)
@@ -93,7 +96,8 @@ class EmbeddedQdrantIndex(VectorIndex):
                     for field in INDEXED_FIELDS:
                         self._shard.update(qe.UpdateOperation.create_field_index(
                             field, qe.PayloadSchemaType.Keyword))
-                    meta_path.write_text(json.dumps({"dimension": dimension}))
+                    (self._path / _META).write_text(
+                        json.dumps({"dimension": dimension, "embedder": embedder}))
             except IndexError_:
                 raise
             except Exception as e:  # the engine raises plain Exception with a message
@@ -105,6 +109,16 @@ class EmbeddedQdrantIndex(VectorIndex):
                         "DOCQA_QDRANT_URL)",
                     ) from e
                 raise IndexError_(self.location, f"could not open ({e})") from e
+
+    def inspect(self) -> IndexInfo:
+        """Opening the engine takes its lock, so this fails clearly while another process
+        has the index open."""
+        meta = self._meta()
+        if meta is None:
+            return IndexInfo(exists=False)
+        self.ensure_ready(int(meta["dimension"]))
+        return IndexInfo(True, int(meta["dimension"]), str(meta.get("embedder", "")),
+                         self.count(live_only=False))
 
     def _s(self) -> qe.EdgeShard:
         if self._shard is None:
@@ -131,7 +145,7 @@ class EmbeddedQdrantIndex(VectorIndex):
             qe.Point(
                 id=point_id(c.chunk.doc_id, c.chunk.version, c.chunk.chunk_index),
                 vector={DENSE: c.dense.tolist(), SPARSE: _sparse(c.sparse)},
-                payload=chunk_payload(c.chunk, PENDING),
+                payload=chunk_payload(c.chunk, c.state),
             )
             for c in chunks
         ]
@@ -240,3 +254,17 @@ class EmbeddedQdrantIndex(VectorIndex):
                 if offset is None:
                     break
         return sorted(found, key=lambda c: (c.version, c.chunk_index))
+
+    def export_points(self, batch: int = 256) -> Iterator[list[IndexedChunk]]:
+        offset: Any = None
+        while True:
+            # One page per lock hold, so search stays responsive. The copy is consistent when
+            # nothing else writes: the engine's WAL lock keeps other processes out, so a
+            # command that opened the index itself (backup, migrate) reads a still index.
+            with self._lock:
+                records, offset = self._s().scroll(qe.ScrollRequest(
+                    offset=offset, limit=batch, with_payload=True, with_vector=True))
+            # Named vectors (dense + bm25) always come back as a dict; the stub says more.
+            yield [stored_point(r.payload, r.vector) for r in records]  # type: ignore[arg-type]
+            if offset is None:
+                return

@@ -2,12 +2,15 @@
 
 The same class runs against qdrant-client's local mode (``location=":memory:"`` or ``path=``),
 which speaks the server's API; that is how the contract tests exercise it without a server.
+The embedder's name is stored in the collection's metadata (Qdrant ≥ 1.16), so a second
+deployment with another catalog cannot write incomparable vectors into the same collection.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from qdrant_client import QdrantClient
@@ -23,12 +26,16 @@ from retrieval.index import (
     SPARSE,
     HybridQuery,
     IndexedChunk,
+    IndexInfo,
     SearchFilter,
     VectorIndex,
     chunk_from_payload,
     chunk_payload,
+    dimension_mismatch,
+    embedder_mismatch,
     point_id,
     ranked,
+    stored_point,
 )
 from retrieval.types import Chunk, Hit, SparseVector
 
@@ -54,6 +61,32 @@ def _sparse(v: SparseVector) -> qm.SparseVector:
     return qm.SparseVector(indices=list(v.indices), values=list(v.values))
 
 
+EMBEDDER_KEY = "docqa_embedder"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A server-side snapshot of one collection (it stays on the Qdrant server's disk)."""
+
+    name: str
+    size_bytes: int
+    created_at: str
+
+
+def _reason(what: str, url: str | None, e: Exception) -> str:
+    """One sentence for the person: the cause, not the SDK's exception chain."""
+    cause = type(getattr(e, "source", None) or e.__context__ or e).__name__
+    if url and cause in ("ConnectError", "ConnectionRefusedError", "RemoteProtocolError"):
+        return f"cannot reach the Qdrant server at {url}; is it running?"
+    if "Timeout" in cause:
+        return (f"{what} timed out (DOCQA_QDRANT_TIMEOUT_S); the Qdrant server at {url} is "
+                "overloaded or unreachable")
+    status = getattr(e, "status_code", None)
+    if status in (401, 403):
+        return f"the Qdrant server refused the API key (HTTP {status}); check DOCQA_QDRANT_API_KEY"
+    return f"{what} failed: server unreachable or refused the request ({e})"
+
+
 class QdrantServerIndex(VectorIndex):
     def __init__(
         self,
@@ -66,11 +99,16 @@ class QdrantServerIndex(VectorIndex):
         path: str | None = None,
     ) -> None:
         self.collection = collection
+        self.url = url
         self.location = f"{url or path or location}/{collection}"
         self._lock = threading.RLock()
         try:
             if url is not None:
-                self._client = QdrantClient(url=url, api_key=api_key, timeout=int(timeout_s))
+                # No version probe at construction: a down server would only log a warning
+                # there; the first real call reports it as one clear sentence instead.
+                self._client = QdrantClient(url=url, api_key=api_key,
+                                            timeout=max(1, round(timeout_s)),
+                                            check_compatibility=False)
             elif path is not None:
                 self._client = QdrantClient(path=path)
             else:
@@ -83,32 +121,68 @@ class QdrantServerIndex(VectorIndex):
             with self._lock:
                 return fn(*args, **kwargs)
         except (ResponseHandlingException, UnexpectedResponse, ConnectionError, OSError) as e:
-            raise IndexError_(self.location, f"{what} failed: server unreachable or "
-                                             f"refused the request ({e})") from e
+            raise IndexError_(self.location, _reason(what, self.url, e)) from e
 
-    def ensure_ready(self, dimension: int) -> None:
+    def inspect(self) -> IndexInfo:
         exists = self._call("checking the collection", self._client.collection_exists,
                             self.collection)
-        if exists:
-            info = self._call("reading the collection", self._client.get_collection,
-                              self.collection)
-            vectors = info.config.params.vectors
-            size = vectors[DENSE].size if isinstance(vectors, dict) and DENSE in vectors else None
-            if size != dimension:
-                raise IndexError_(
-                    self.location,
-                    f"it holds {size}-dimensional vectors but the embedder makes {dimension}; "
-                    "run `docqa reindex` or use another collection",
-                )
+        if not exists:
+            return IndexInfo(exists=False)
+        info = self._call("reading the collection", self._client.get_collection,
+                          self.collection)
+        vectors = info.config.params.vectors
+        size = vectors[DENSE].size if isinstance(vectors, dict) and DENSE in vectors else None
+        metadata = getattr(info.config, "metadata", None) or {}
+        return IndexInfo(True, size, str(metadata.get(EMBEDDER_KEY, "")),
+                         self.count(live_only=False))
+
+    def ensure_ready(self, dimension: int, embedder: str = "") -> None:
+        found = self.inspect()
+        if found.exists:
+            dimension_mismatch(self.location, found.dimension, dimension)
+            embedder_mismatch(self.location, found.embedder, embedder)
             return
         self._call(
             "creating the collection", self._client.create_collection, self.collection,
             vectors_config={DENSE: qm.VectorParams(size=dimension, distance=qm.Distance.COSINE)},
             sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
+            metadata={EMBEDDER_KEY: embedder} if embedder else None,
         )
+        # Keyword indexes on every field a filter uses: without them the server scans
+        # payloads for each ACL-filtered query.
         for field in INDEXED_FIELDS:
             self._call("creating a payload index", self._client.create_payload_index,
                        self.collection, field, qm.PayloadSchemaType.KEYWORD)
+
+    def create_snapshot(self) -> Snapshot:
+        """A snapshot on the server's disk (``/qdrant/snapshots/<collection>/``); restore it
+        with Qdrant's recover API. qdrant-client's local mode has none."""
+        try:
+            made = self._call("creating a snapshot", self._client.create_snapshot,
+                              self.collection, wait=True)
+        except NotImplementedError as e:
+            raise IndexError_(self.location, "snapshots need a Qdrant server "
+                                             "(DOCQA_QDRANT_URL)") from e
+        return Snapshot(made.name, int(made.size or 0), str(made.creation_time or ""))
+
+    def list_snapshots(self) -> list[Snapshot]:
+        try:
+            found = self._call("listing snapshots", self._client.list_snapshots,
+                               self.collection)
+        except NotImplementedError as e:
+            raise IndexError_(self.location, "snapshots need a Qdrant server "
+                                             "(DOCQA_QDRANT_URL)") from e
+        return [Snapshot(d.name, int(d.size or 0), str(d.creation_time or "")) for d in found]
+
+    def export_points(self, batch: int = 256) -> Iterator[list[IndexedChunk]]:
+        offset: Any = None
+        while True:
+            records, offset = self._call(
+                "reading", self._client.scroll, self.collection, limit=batch, offset=offset,
+                with_payload=True, with_vectors=True)
+            yield [stored_point(r.payload, r.vector) for r in records]
+            if offset is None:
+                return
 
     def close(self) -> None:
         with self._lock:
@@ -119,7 +193,7 @@ class QdrantServerIndex(VectorIndex):
             qm.PointStruct(
                 id=point_id(c.chunk.doc_id, c.chunk.version, c.chunk.chunk_index),
                 vector={DENSE: c.dense.tolist(), SPARSE: _sparse(c.sparse)},
-                payload=chunk_payload(c.chunk, PENDING),
+                payload=chunk_payload(c.chunk, c.state),
             )
             for c in chunks
         ]

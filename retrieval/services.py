@@ -102,7 +102,7 @@ def open_services(settings: Settings, embedder: Embedder | None = None,
             f"it was built with the embedder {built_with!r} but {embedder.name!r} is configured;"
             " run `docqa reindex` or set DOCQA_COLLECTION to a new collection",
         )
-    index.ensure_ready(embedder.dimension)
+    index.ensure_ready(embedder.dimension, embedder.name)
     if built_with is None:
         catalog.set_meta(key, embedder.name)
     services = Services(settings, embedder, Bm25Encoder(), index, catalog,

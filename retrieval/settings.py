@@ -68,6 +68,15 @@ class Settings(BaseSettings):
         "groups", description="Single sign-on: the claim with the user's document groups.")
     upload_workers: int = Field(
         1, ge=1, le=8, description="Uploads indexed at the same time by the app.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines on stderr: text, or json (one JSON object per line, "
+                            "for a log collector).")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "WARNING", description="Least severe log level written.")
+    nightly_at: str = Field(
+        "02:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="When the compose nightly job runs `docqa eval nightly` (HH:MM, the "
+                    "container's TZ).")
     openai_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("OPENAI_API_KEY", "DOCQA_OPENAI_API_KEY")
     )

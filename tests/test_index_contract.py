@@ -203,3 +203,98 @@ def test_extra_query_vectors_join_the_fusion(index: VectorIndex) -> None:
     both = index.search(HybridQuery(dense=None, sparse=BM25.encode_query("revenue"), limit=3,
                                     also=also, prefer_doc_ids=("a",)))
     assert {h.chunk.text for h in both} == {"revenue by segment", "balance sheet totals"}
+
+
+def test_export_points_gives_back_vectors_payload_and_state(index: VectorIndex) -> None:
+    written = _chunks("a", "v1", ["live one", "live two"]) + _chunks("b", "v1", ["pending"],
+                                                                     seed=4)
+    index.upsert(written)
+    index.publish("a", "v1")
+    exported = [p for batch in index.export_points(batch=2) for p in batch]
+    assert len(exported) == 3
+    by_text = {p.chunk.text: p for p in exported}
+    assert {t: p.state for t, p in by_text.items()} == {
+        "live one": "live", "live two": "live", "pending": "pending"}
+    for original in written:
+        got = by_text[original.chunk.text]
+        assert got.chunk == original.chunk
+        np.testing.assert_allclose(got.dense, original.dense, atol=1e-6)  # stored normalised
+        assert got.sparse.indices == original.sparse.indices
+        np.testing.assert_allclose(got.sparse.values, original.sparse.values, rtol=1e-6)
+
+
+def test_upsert_keeps_the_state_of_an_exported_point(index: VectorIndex) -> None:
+    index.upsert(_chunks("a", "v1", ["copied live"]))
+    index.publish("a", "v1")
+    [point] = [p for batch in index.export_points() for p in batch]
+    index.delete_document("a")
+    index.upsert([point])  # e.g. into another index: still live, no publish needed
+    assert [c.text for c in index.chunks("a")] == ["copied live"]
+
+
+def test_inspect_reports_dimension_embedder_and_points(tmp_path: Path) -> None:
+    for make in ADAPTERS.values():
+        idx = make(tmp_path)
+        assert not idx.inspect().exists
+        idx.ensure_ready(DIM, "model-a")
+        idx.upsert(_chunks("a", "v1", ["one", "two"]))
+        info = idx.inspect()
+        assert (info.exists, info.dimension, info.embedder, info.points) == (
+            True, DIM, "model-a", 2)
+        idx.close()
+
+
+def _reopened(kind: str, tmp_path: Path) -> tuple[VectorIndex, VectorIndex]:
+    """Two handles on one stored index: the second opened after the first is closed."""
+    if kind == "embedded":
+        from retrieval.qdrant_edge_index import EmbeddedQdrantIndex
+
+        first = EmbeddedQdrantIndex(tmp_path / "edge")
+        first.ensure_ready(DIM, "model-a")
+        first.close()
+        return first, EmbeddedQdrantIndex(tmp_path / "edge")
+    from retrieval.qdrant_server_index import QdrantServerIndex
+
+    first = QdrantServerIndex("c", path=str(tmp_path / "local"))
+    first.ensure_ready(DIM, "model-a")
+    first.close()
+    return first, QdrantServerIndex("c", path=str(tmp_path / "local"))
+
+
+@pytest.mark.parametrize("kind", sorted(ADAPTERS))
+def test_another_dimension_or_embedder_is_refused(kind: str, tmp_path: Path) -> None:
+    _, again = _reopened(kind, tmp_path)
+    try:
+        with pytest.raises(IndexError_, match=f"built with {DIM}-dimensional vectors but the "
+                                              f"embedder makes {DIM * 2}; run `docqa reindex`"):
+            again.ensure_ready(DIM * 2, "model-a")
+        with pytest.raises(IndexError_, match="built with the embedder 'model-a' but "
+                                              "'model-b' is configured"):
+            again.ensure_ready(DIM, "model-b")
+        again.ensure_ready(DIM, "model-a")
+    finally:
+        again.close()
+
+
+def test_a_server_that_is_down_is_named_in_one_sentence() -> None:
+    import socket
+
+    from retrieval.qdrant_server_index import QdrantServerIndex
+
+    with socket.socket() as s:  # a port nobody listens on: bound, never listening
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+        idx = QdrantServerIndex("docqa", url=url, timeout_s=2)
+        with pytest.raises(IndexError_) as e:
+            idx.ensure_ready(DIM)
+    assert str(e.value) == (f"Vector index at {url}/docqa: cannot reach the Qdrant server at "
+                            f"{url}; is it running?")
+
+
+def test_snapshots_need_a_server() -> None:
+    from retrieval.qdrant_server_index import QdrantServerIndex
+
+    idx = QdrantServerIndex("c", location=":memory:")
+    idx.ensure_ready(DIM)
+    with pytest.raises(IndexError_, match="snapshots need a Qdrant server"):
+        idx.create_snapshot()

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from ingest.uploads import UploadQueue
+from ingest.uploads import UploadQueue, share_cores_with_questions
+from retrieval.logs import configure_logging
 from retrieval.services import Services, open_services
 from retrieval.settings import load_settings
 from retrieval.users import User, UserStore
@@ -25,12 +26,14 @@ class AppContext:
 # single process, and the embedding model is loaded once.
 @st.cache_resource(show_spinner="Loading the index and the embedding model…")
 def shared_services() -> Services:
+    configure_logging()  # once per process; DOCQA_LOG_FORMAT=json for log collectors
     return open_services(load_settings())
 
 
 @st.cache_resource
 def shared_uploads() -> UploadQueue:
     services = shared_services()
+    share_cores_with_questions()
     return UploadQueue(services, workers=services.settings.upload_workers)
 
 
