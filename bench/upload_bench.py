@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -24,11 +23,6 @@ QUESTIONS = ["What is the hotel cap in Munich?", "How long does my account passw
              "Who has to sign off on a business trip that will cost about EUR 4,000?",
              "How much power does the EL-420 typically draw?",
              "How many days of annual leave do I get after seven years?"]
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> int:
@@ -47,6 +41,7 @@ def main() -> int:
     from ingest.uploads import UploadQueue, share_cores_with_questions
     from retrieval.services import open_services
     from retrieval.settings import load_settings
+    from retrieval.usage import percentile
 
     if not args.default_switch_interval:
         share_cores_with_questions()  # as the app does
@@ -76,11 +71,11 @@ def main() -> int:
         final = queue.get(job.job_id)
         queue.close()
         services.close()
-    idle_p50, busy_p50 = statistics.median(idle), statistics.median(busy)
+    idle_p50, busy_p50 = percentile(idle, 50) or 0.0, percentile(busy, 50) or 0.0
     result = {"file": filing.name, "state": final.state if final else "?",
               "index_s": round(index_s, 1), "questions_during_upload": len(busy),
-              "idle_p50_ms": round(idle_p50), "idle_p95_ms": round(_pct(idle, 0.95)),
-              "upload_p50_ms": round(busy_p50), "upload_p95_ms": round(_pct(busy, 0.95)),
+              "idle_p50_ms": round(idle_p50), "idle_p95_ms": round(percentile(idle, 95) or 0),
+              "upload_p50_ms": round(busy_p50), "upload_p95_ms": round(percentile(busy, 95) or 0),
               "slowdown_p50": round(busy_p50 / max(idle_p50, 1e-9), 2)}
     if args.json:
         print(json.dumps(result))

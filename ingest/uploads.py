@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +24,7 @@ from ingest.pipeline import Ingestor, Progress
 from ingest.sources import SUPPORTED, SUPPORTED_LABEL, SourceFile
 from retrieval.errors import DocqaError, IngestError
 from retrieval.services import Services
+from retrieval.types import IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -194,10 +195,10 @@ class UploadQueue:
             self._set(job_id, state=step.stage, fraction=1.0, message=step.message,
                       finished_at=time.time())
 
-    def _run(self, job_id: str, work: object) -> None:
+    def _run(self, job_id: str, work: Callable[[], IngestReport]) -> None:
         self._set(job_id, state="parsing", fraction=0.05, message="reading the file")
         try:
-            report = work()  # type: ignore[operator]
+            report = work()
             job = self.get(job_id)
             if job is not None and not job.done:  # nothing reported a final state
                 state = "failed" if report.failed else "indexed"

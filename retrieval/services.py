@@ -37,6 +37,7 @@ class Services:
         self.queries.close()
 
     _retriever: Retriever | None = field(default=None, init=False, repr=False)
+    _answerers: dict[bool, Answerer] = field(default_factory=dict, init=False, repr=False)
 
     def retriever(self) -> Retriever:
         """One retriever per services, so its cache of document names is built once."""
@@ -47,7 +48,15 @@ class Services:
 
     def answerer(self, chat: ChatModel | None = None, *, offline: bool = False) -> Answerer:
         """The answerer: with ``chat`` if given, else the configured model when an API key
-        is set (``offline`` forces extractive answers)."""
+        is set (``offline`` forces extractive answers). The configured ones are made once,
+        so every question reuses the model client and its connections."""
+        if chat is not None:
+            return self._build_answerer(chat, offline=offline)
+        if offline not in self._answerers:
+            self._answerers[offline] = self._build_answerer(None, offline=offline)
+        return self._answerers[offline]
+
+    def _build_answerer(self, chat: ChatModel | None, *, offline: bool) -> Answerer:
         s = self.settings
         if chat is None and not offline and s.openai_api_key is not None:
             from retrieval.openai_client import OpenAIChatModel

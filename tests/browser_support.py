@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -54,3 +58,36 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without docqa or model settings, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCQA_", "OPENAI_"))}
+    env.update(HF_HUB_OFFLINE="1", **extra)
+    return env
+
+
+def serve_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "docqa", "serve", "--port", str(port)]
+
+
+@contextmanager
+def running(cmd: Sequence[str], url: str, *, cwd: Path, env: dict[str, str], log: IO[bytes],
+            health_path: str = "/_stcore/health") -> Iterator[subprocess.Popen[bytes]]:
+    """A server process, healthy at ``url`` before the block runs, stopped after it."""
+    proc = subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_healthy(url, proc, path=health_path)
+        yield proc
+    finally:
+        stop(proc)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()

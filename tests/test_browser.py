@@ -8,8 +8,6 @@ Screenshots go to $DOCQA_SCREENSHOTS (the README's come from here) or the test's
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +18,16 @@ import pytest
 
 from retrieval.settings import load_settings
 from retrieval.users import UserStore
-from tests.browser_support import ARGS, CHROMIUM, free_port, new_page, settle, stop, wait_healthy
+from tests.browser_support import (
+    CHROMIUM,
+    chromium,
+    clean_env,
+    free_port,
+    new_page,
+    running,
+    serve_command,
+    settle,
+)
 from tests.fake_openai import FakeOpenAI, Reply
 from tests.pdfs import write_pdf
 
@@ -59,30 +66,20 @@ def app(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[App
         store.add(name, password, role=role, groups=groups)  # type: ignore[arg-type]
     shots = Path(os.environ.get("DOCQA_SCREENSHOTS") or root / "shots")
     shots.mkdir(parents=True, exist_ok=True)
-    with FakeOpenAI() as fake:
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCQA_", "OPENAI_"))}
-        env.update(DOCQA_DATA_DIR=str(data), OPENAI_API_KEY="test-key",
-                   OPENAI_BASE_URL=fake.base_url, DOCQA_LLM_MODEL="fake-model",
-                   DOCQA_LLM_TIMEOUT_S="20", DOCQA_LLM_RETRIES="0", HF_HUB_OFFLINE="1")
-        log = (root / "serve.log").open("wb")
-        proc = subprocess.Popen([sys.executable, "-m", "docqa", "serve", "--port", str(port)],
-                                cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(url, proc)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with FakeOpenAI() as fake, (root / "serve.log").open("wb") as log:
+        env = clean_env(DOCQA_DATA_DIR=str(data), OPENAI_API_KEY="test-key",
+                        OPENAI_BASE_URL=fake.base_url, DOCQA_LLM_MODEL="fake-model",
+                        DOCQA_LLM_TIMEOUT_S="20", DOCQA_LLM_RETRIES="0")
+        with running(serve_command(port), url, cwd=root, env=env, log=log):
             yield App(url, data, fake, shots)
-        finally:
-            stop(proc)
-            log.close()
 
 
 @pytest.fixture(scope="module")
 def browser(app: App) -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _login(page: Any, app: App, user: str) -> None:

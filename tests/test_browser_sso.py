@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +13,16 @@ from typing import Any
 import pytest
 
 from retrieval.settings import load_settings
-from tests.browser_support import ARGS, CHROMIUM, free_port, new_page, settle, stop, wait_healthy
+from tests.browser_support import (
+    CHROMIUM,
+    chromium,
+    clean_env,
+    free_port,
+    new_page,
+    running,
+    serve_command,
+    settle,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 CLAIMS = [{"sub": "carol", "email": "carol@example.com", "name": "Carol from HR",
@@ -55,38 +62,36 @@ def sso_app(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator
         'cookie_secret = "test-only-cookie-secret-0123456789"\n'
         'client_id = "docqa"\nclient_secret = "docqa-test-secret"\n'
         f'server_metadata_url = "http://127.0.0.1:{idp_port}/.well-known/openid-configuration"\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCQA_", "OPENAI_"))}
-    env.update(DOCQA_DATA_DIR=str(data), HF_HUB_OFFLINE="1")
-    log = (root / "servers.log").open("wb")
     idp_cmd = [sys.executable, "-m", "oidc_provider_mock", "--port", str(idp_port)]
     for claims in CLAIMS:
         idp_cmd += ["--user-claims", json.dumps(claims)]
-    idp = subprocess.Popen(idp_cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    app = subprocess.Popen([sys.executable, "-m", "docqa", "serve", "--port", str(app_port)],
-                           cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_healthy(f"http://127.0.0.1:{idp_port}", idp,
-                     path="/.well-known/openid-configuration")
-        wait_healthy(f"http://127.0.0.1:{app_port}", app)
-        yield SsoApp(f"http://127.0.0.1:{app_port}")
-    finally:
-        stop(app)
-        stop(idp)
-        log.close()
+    env = clean_env(DOCQA_DATA_DIR=str(data))
+    idp_url, url = f"http://127.0.0.1:{idp_port}", f"http://127.0.0.1:{app_port}"
+    with (root / "servers.log").open("wb") as log, \
+            running(idp_cmd, idp_url, cwd=root, env=env, log=log,
+                    health_path="/.well-known/openid-configuration"), \
+            running(serve_command(app_port), url, cwd=root, env=env, log=log):
+        yield SsoApp(url)
 
 
 @pytest.fixture(scope="module")
 def browser(sso_app: SsoApp) -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _sso_login(page: Any, app: SsoApp, sub: str) -> str:
     page.goto(app.url)
-    page.get_by_role("button", name="Log in with single sign-on").click()
-    page.get_by_role("button", name=sub, exact=True).click()  # the provider's consent page
+    settle(page)  # a person reads the page first; a click during the first run can be lost
+    consent = page.get_by_role("button", name=sub, exact=True)  # the provider's page
+    for _ in range(3):
+        page.get_by_role("button", name="Log in with single sign-on").click()
+        try:
+            consent.wait_for(timeout=15_000)
+            break
+        except sync_api.TimeoutError:
+            settle(page)
+    consent.click()
     page.get_by_text("Signed in as").wait_for()
     settle(page)
     return str(page.get_by_test_id("stSidebar").inner_text())
