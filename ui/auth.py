@@ -9,7 +9,6 @@ or group takes effect at the next page load, not at the next login.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -95,28 +94,12 @@ def signed_in_user(store: UserStore, settings: Settings) -> User | None:
         if not st.session_state.get("authentication_status"):
             return None
         # No st.rerun() here: the login cookie is written by a browser component drawn in
-        # this run (see _keep_login_cookie); its reply reruns the page without the form.
+        # this run; its reply reruns the page, which then shows the app without the form.
     username = st.session_state.get("username") or ""
     user = store.get(username)
     if user is None:  # removed from the users file since logging in
         auth.logout(location="unrendered")
         st.warning("Your account no longer exists. Ask an admin.")
         return None
-    if COOKIE not in st.context.cookies:
-        _keep_login_cookie(auth)
     return _signed_in(user, lambda: auth.logout("Log out", location="sidebar",
                                                 key="docqa-logout"))
-
-
-def _keep_login_cookie(auth: stauth.Authenticate) -> None:
-    """The login cookie is written by a browser component drawn in the login run; a rerun
-    that arrives first removes it before it ran, and the next page load asks to log in again.
-    So the same write (same token, same key, hence the same component) stays on the page
-    until the browser sends the cookie back."""
-    model = auth.cookie_controller.cookie_model  # streamlit-authenticator 0.4 (pinned)
-    if "docqa-login-cookie" not in st.session_state:
-        model.exp_date = model._set_exp_date()
-        st.session_state["docqa-login-cookie"] = (
-            model._token_encode(), datetime.fromtimestamp(model.exp_date))
-    token, expires = st.session_state["docqa-login-cookie"]
-    model.cookie_manager.set(COOKIE, token, key="docqa-login-cookie-set", expires_at=expires)
