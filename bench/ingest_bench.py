@@ -34,8 +34,8 @@ def main() -> int:
         print(f"skipped: {PDFS} is not present (clone ../shared beside the repo)")
         return 0
 
+    from docqa.services import open_services
     from ingest.pipeline import EMBED_SLICE, Ingestor, embedding_text
-    from retrieval.services import open_services
     from retrieval.settings import load_settings
 
     every = sorted(PDFS.glob("*.pdf"))

@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from evals.beir import corpus_records
-from retrieval.search import Mode
+from retrieval.search.retriever import Mode
 
 REPO = Path(__file__).resolve().parent.parent
 CORPORA = REPO.parent / "shared" / "corpora"
 
 
 def _open(data: Path, collection: str = "docqa") -> Any:
-    from retrieval.services import open_services
+    from docqa.services import open_services
     from retrieval.settings import load_settings
 
     return open_services(load_settings(data_dir=data, collection=collection, user="bench"))
@@ -167,7 +167,7 @@ def _measure_scaled(args: argparse.Namespace, questions: list[str]) -> None:
     vectors hold, and the answers still read real filing text."""
     import numpy as np
 
-    from retrieval.index import IndexedChunk
+    from retrieval.store.points import IndexedChunk
 
     target = args.data.parent / f"{args.data.name}-scale{args.scale}"
     scaled = _open(target)

@@ -37,11 +37,11 @@ def main() -> int:
         print(f"skipped: {filing} is not present (clone ../shared beside the repo)")
         return 0
 
+    from docqa.services import open_services
     from ingest.pipeline import Ingestor
     from ingest.uploads import UploadQueue, share_cores_with_questions
-    from retrieval.services import open_services
     from retrieval.settings import load_settings
-    from retrieval.usage import percentile
+    from retrieval.timings import percentile
 
     if not args.default_switch_interval:
         share_cores_with_questions()  # as the app does

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from retrieval.catalog import Catalog
-from retrieval.citations import Citation
-from retrieval.embedder import Embedder
-from retrieval.index import VectorIndex
-from retrieval.source_pages import page_text
+from retrieval.answer.citations import Citation
+from retrieval.ports import Embedder
+from retrieval.search.pages import page_text
+from retrieval.store.catalog import Catalog
+from retrieval.store.index import VectorIndex
 from retrieval.text import locate
 
 _MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evals.golden import DatasetError, GoldenItem, Reference
-from ingest.pipeline import TextRecord
+from retrieval.types import TextRecord
 
 PREFIX = "beir:"
 

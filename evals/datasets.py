@@ -7,16 +7,13 @@ app's upload page does); unchanged rows and files are skipped on re-runs."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from evals.beir import beir_items, corpus_records
+from evals.beir import beir_items
 from evals.financebench import load_financebench
 from evals.golden import DatasetError, GoldenItem, load_golden
-from retrieval.services import Services
-from retrieval.types import DocStatus
 
 Kind = Literal["golden", "beir", "financebench"]
 
@@ -82,32 +79,3 @@ def load_dataset(path: Path, *, split: str | None = None, docs: Path | None = No
         return Dataset(name or f"financebench-{path.stem}", kind, path,
                        tuple(load_financebench(path)), docs=docs)
     return Dataset(name or path.stem, kind, path, tuple(load_golden(path)))
-
-
-def prepare(services: Services, dataset: Dataset,
-            progress: Callable[[object], None] | None = None) -> str:
-    """Index what the set brings (BEIR corpus, FinanceBench PDFs) and check the documents it
-    refers to are there. Returns a one-line note for the report."""
-    from ingest.pipeline import Ingestor, ingest_records
-
-    if dataset.kind == "beir":
-        report = ingest_records(services, list(corpus_records(dataset.path)),
-                                progress=progress)
-        return (f"corpus in collection {services.settings.collection}: "
-                f"{len(report.ingested)} indexed, {len(report.skipped)} unchanged")
-    indexed = {Path(r.source).name for r in
-               services.catalog.list([DocStatus.INDEXED, DocStatus.NEEDS_OCR])}
-    missing = sorted(dataset.documents - indexed)
-    if dataset.docs is not None and missing:
-        report = Ingestor(services).ingest([dataset.docs], progress=progress)
-        indexed |= {Path(s).name for s in report.ingested}
-        missing = sorted(dataset.documents - indexed)
-    if dataset.documents and len(missing) == len(dataset.documents):
-        hint = " (give --docs FOLDER)" if dataset.kind == "financebench" else ""
-        raise DatasetError(str(dataset.path), f"none of its {len(missing)} documents is indexed "
-                           f"in {services.settings.data_dir} (collection "
-                           f"{services.settings.collection}){hint}; index them first")
-    note = f"{len(dataset.documents) - len(missing)} of {len(dataset.documents)} documents indexed"
-    if missing:
-        note += f"; missing: {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}"
-    return note

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from docqa.query_log import QueryLog
 from evals.golden import golden_row
-from retrieval.query_log import QueryLog
 from retrieval.types import EVERYONE
 
 NOT_HELPFUL = -1

@@ -17,7 +17,7 @@ from typing import Any
 
 from evals.golden import DatasetError
 from evals.run import QuestionResult
-from retrieval.embedder import Embedder
+from retrieval.ports import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def _embeddings(embedder: Embedder) -> Any:
 
 def build_metrics(model: str, *, base_url: str | None, api_key: str, embedder: Embedder,
                   names: Sequence[str] = METRICS) -> dict[str, Any]:
-    from retrieval.openai_client import make_async_client
+    from retrieval.adapters.openai_compat import make_async_client
 
     collections, _, llm_factory = _ragas()
     client = make_async_client(api_key, base_url, timeout_s=60)

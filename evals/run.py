@@ -15,11 +15,12 @@ from evals.answer_checks import PageTexts, semantic_similarity, string_similarit
 from evals.financebench import holds_figure
 from evals.golden import GoldenItem
 from evals.metrics import hit_at, mrr, ndcg_at, recall_at, unique
-from retrieval.answering import Answerer
-from retrieval.search import Mode, Retriever, SearchResult
-from retrieval.services import Services
+from retrieval.answer.pipeline import Answerer
+from retrieval.kernel import Kernel
+from retrieval.ports import ChatModel
+from retrieval.search.retriever import Mode, Retriever, SearchResult
+from retrieval.timings import CORE_STAGES, percentile
 from retrieval.types import Hit
-from retrieval.usage import CORE_STAGES, percentile
 
 RETRIEVAL_METRICS = ("hit@5", "hit@10", "recall@100", "mrr", "ndcg@10")
 ANSWER_METRICS = ("refusal_accuracy", "answer_rate", "citation_validity",
@@ -109,17 +110,17 @@ class _FixedRetriever(Retriever):
                               diversity=diversity)
 
 
-def build_answerer(services: Services, options: RunOptions, *, use_model: bool = False
+def build_answerer(kernel: Kernel, options: RunOptions, chat: ChatModel | None = None
                    ) -> Answerer:
-    answerer = services.answerer(offline=not use_model)
-    answerer.log = None  # evaluation questions are not users' questions
-    answerer.retriever = _FixedRetriever(services.retriever(), options.mode, options.doc_aware)
-    top_k = min(options.top_k or answerer.options.top_k, options.k)
-    answerer.options = replace(answerer.options, top_k=top_k)
-    return answerer
+    """A fresh answerer for the run (never the application's, which it must not change):
+    the run's search mode and depth, no query log (evaluation questions are not users')."""
+    base = kernel.answer_options()
+    return kernel.new_answerer(
+        chat, retriever=_FixedRetriever(kernel.retriever(), options.mode, options.doc_aware),
+        options=replace(base, top_k=min(options.top_k or base.top_k, options.k)))
 
 
-def evaluate(services: Services, items: Sequence[GoldenItem], options: RunOptions, *,
+def evaluate(services: Kernel, items: Sequence[GoldenItem], options: RunOptions, *,
              answerer: Answerer | None = None,
              progress: Callable[[int, int], None] | None = None) -> list[QuestionResult]:
     retriever = services.retriever()
@@ -143,7 +144,7 @@ def evaluate(services: Services, items: Sequence[GoldenItem], options: RunOption
     return results
 
 
-def _answer(result: QuestionResult, answerer: Answerer, services: Services,
+def _answer(result: QuestionResult, answerer: Answerer, services: Kernel,
             pages: PageTexts) -> QuestionResult:
     item = result.item
     answer = answerer.ask(item.question, groups=item.readers)

@@ -13,9 +13,10 @@ from typing import Any
 from evals import report as reports
 from evals.datasets import Dataset
 from evals.gate import check, load_thresholds
+from evals.history import History, history_path
 from evals.run import RunOptions, build_answerer, by_tag, cost, evaluate, latency, summarise
-from retrieval.eval_history import History, history_path
-from retrieval.services import Services
+from retrieval.kernel import Kernel
+from retrieval.ports import ChatModel
 
 DEFAULT_THRESHOLDS = Path(__file__).resolve().parent.parent / "data" / "eval" / "thresholds.toml"
 
@@ -38,14 +39,14 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def evaluate_dataset(services: Services, dataset: Dataset, options: RunOptions, out: Path, *,
+def evaluate_dataset(services: Kernel, dataset: Dataset, options: RunOptions, out: Path, *,
                      note: str = "", limit: int | None = None, judge: Judge | None = None,
-                     thresholds: Path | None = DEFAULT_THRESHOLDS, use_model: bool = False,
+                     thresholds: Path | None = DEFAULT_THRESHOLDS, chat: ChatModel | None = None,
                      progress: Callable[[int, int], None] | None = None) -> Outcome:
     started_at, t0 = _now(), time.perf_counter()
     options = replace(options, level=dataset.level, answers=dataset.kind != "beir")
     items = dataset.items[:limit] if limit else dataset.items
-    answerer = build_answerer(services, options, use_model=use_model) if options.answers else None
+    answerer = build_answerer(services, options, chat) if options.answers else None
     results = evaluate(services, items, options, answerer=answerer, progress=progress)
     judge_reason: str | None = "no judge model was given (--judge)"
     if judge is not None and options.answers:

@@ -26,9 +26,17 @@ from ingest.normalise import normalise_pages
 from ingest.pdf import read_pdf
 from ingest.sources import SourceFile, discover
 from retrieval.errors import DocqaError, IngestError, NotFoundError
-from retrieval.index import IndexedChunk
-from retrieval.services import Services
-from retrieval.types import EVERYONE, Chunk, DocStatus, DocumentRecord, FailedFile, IngestReport
+from retrieval.kernel import Kernel
+from retrieval.store.points import IndexedChunk
+from retrieval.types import (
+    EVERYONE,
+    Chunk,
+    DocStatus,
+    DocumentRecord,
+    FailedFile,
+    IngestReport,
+    TextRecord,
+)
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +99,7 @@ def make_chunks(doc_id: str, version: str, source: str, title: str,
             for i, d in enumerate(drafts)]
 
 
-def embed_and_write(services: Services, chunks: Sequence[Chunk],
+def embed_and_write(services: Kernel, chunks: Sequence[Chunk],
                     written: Callable[[int, float], None] | None = None) -> None:
     """Embed and upsert (pending) ``chunks``; ``written(count so far, embedding seconds)``
     after each slice. Longest first, in slices: each slice pads to similar lengths."""
@@ -109,7 +117,7 @@ def embed_and_write(services: Services, chunks: Sequence[Chunk],
 
 
 class Ingestor:
-    def __init__(self, services: Services, parse_ahead: int = 2) -> None:
+    def __init__(self, services: Kernel, parse_ahead: int = 2) -> None:
         self.services = services
         self.parse_ahead = parse_ahead
         settings = services.settings
@@ -346,16 +354,7 @@ class Ingestor:
         (self.services.settings.originals_dir / name).unlink(missing_ok=True)
 
 
-@dataclass(frozen=True)
-class TextRecord:
-    """A document that arrives as text, not as a file (a BEIR corpus row)."""
-
-    source: str  # unique name, cited like a file name
-    title: str
-    text: str
-
-
-def ingest_records(services: Services, records: Sequence[TextRecord],
+def ingest_records(services: Kernel, records: Sequence[TextRecord],
                    groups: Sequence[str] = (EVERYONE,), uploaded_by: str = "",
                    progress: ProgressCallback | None = None) -> IngestReport:
     """Index many small text documents, embedding across documents in full batches (one

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ingest.pipeline import Ingestor, ProgressCallback
 from retrieval.errors import DocqaError
-from retrieval.services import Services
+from retrieval.kernel import Kernel
 from retrieval.types import DocStatus, FailedFile
 
 
@@ -38,7 +38,7 @@ def fresh_collection(current: str, stamp: str | None = None) -> str:
     return f"{base[:51]}-{stamp or time.strftime('%Y%m%d%H%M')}"
 
 
-def reindex_all(services: Services, *, resume: bool,
+def reindex_all(services: Kernel, *, resume: bool,
                 progress: ProgressCallback | None = None,
                 on_document: Callable[[int, int, str], None] | None = None) -> ReindexReport:
     """Index every document with a stored original into ``services.index``. ``resume``

@@ -23,7 +23,7 @@ from pathlib import Path
 from ingest.pipeline import Ingestor, Progress
 from ingest.sources import SUPPORTED, SUPPORTED_LABEL, SourceFile
 from retrieval.errors import DocqaError, IngestError
-from retrieval.services import Services
+from retrieval.kernel import Kernel
 from retrieval.types import IngestReport
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def safe_name(filename: str) -> str:
 
 
 class UploadQueue:
-    def __init__(self, services: Services, workers: int = 1) -> None:
+    def __init__(self, services: Kernel, workers: int = 1) -> None:
         self.services = services
         self.staging = services.settings.data_dir / "uploads"
         self._jobs: dict[str, UploadJob] = {}

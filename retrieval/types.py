@@ -110,3 +110,12 @@ class IngestReport:
             "pages": self.pages,
             "seconds": round(self.seconds, 3),
         }
+
+
+@dataclass(frozen=True)
+class TextRecord:
+    """A document that arrives as text, not as a file (a BEIR corpus row)."""
+
+    source: str  # unique name, cited like a file name
+    title: str
+    text: str

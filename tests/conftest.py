@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from retrieval.embedder import Embedder
+from retrieval.ports import Embedder
 from retrieval.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,7 +42,7 @@ def corpus(*parts: str) -> Path:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    from retrieval.embed_local import MiniLMEmbedder
+    from retrieval.adapters.minilm import MiniLMEmbedder
 
     return MiniLMEmbedder()
 
@@ -58,8 +58,8 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 @pytest.fixture
 def open_services(settings: Settings, embedder: Embedder) -> Iterator[Callable[..., object]]:
     """Opens services on the test's data dir; closes whatever was opened at the end."""
-    from retrieval.services import Services
-    from retrieval.services import open_services as _open
+    from docqa.services import Services
+    from docqa.services import open_services as _open
 
     opened: list[Services] = []
 
@@ -79,8 +79,8 @@ def open_services(settings: Settings, embedder: Embedder) -> Iterator[Callable[.
 def sample_services(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Any]:
     """The sample documents of data/docs, indexed once per test session (public for everyone,
     hr for group hr). Tests must not change them."""
+    from docqa.services import open_services as _open
     from ingest.pipeline import Ingestor
-    from retrieval.services import open_services as _open
 
     data = tmp_path_factory.mktemp("sample") / "data"
     services = _open(load_settings(data_dir=data, user="admin"), embedder=embedder)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from retrieval.chat import Message
-from retrieval.citations import check, cited_numbers, split_reply
-from retrieval.context import REFUSAL, Source, pack
-from retrieval.doc_match import DocumentMatcher, question_terms
-from retrieval.extractive import ExtractiveAnswerer, answer_type, units_of
-from retrieval.search import merge_adjacent, merge_chunks
+from retrieval.answer.citations import check, cited_numbers, split_reply
+from retrieval.answer.context import Source, pack
+from retrieval.answer.extractive import ExtractiveAnswerer, answer_type, units_of
+from retrieval.answer.prompts import REFUSAL
+from retrieval.ports import Message
+from retrieval.search.doc_names import DocumentMatcher, question_terms
+from retrieval.search.passages import merge_adjacent, merge_chunks
 from retrieval.text import locate
 from retrieval.tokens import encoding
 from retrieval.types import Chunk, DocStatus, DocumentRecord, Hit
@@ -204,7 +205,7 @@ def test_overlapping_neighbours_merge_with_the_overlap_written_once() -> None:
 
 
 def test_diversity_pushes_near_duplicates_down() -> None:
-    from retrieval.search import diversify
+    from retrieval.search.passages import diversify
 
     same = "annual leave days for new employees twenty eight"
     hits = [Hit(chunk(same, doc="a"), 1.0), Hit(chunk(same + " days", doc="b"), 0.99),

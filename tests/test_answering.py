@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from retrieval.answering import Answerer
-from retrieval.chat import Message
+from retrieval.adapters.openai_compat import OpenAIChatModel, make_client
+from retrieval.answer.pipeline import Answerer
 from retrieval.errors import QuestionError
-from retrieval.openai_client import OpenAIChatModel, make_client
+from retrieval.ports import Message
 from retrieval.text import split_sentences
 from retrieval.tokens import encoding_for_model
 from tests.conftest import REPO

@@ -13,9 +13,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
+from docqa.accounts import User, UserStore
 from retrieval.errors import NotFoundError
-from retrieval.source_pages import open_source_page
-from retrieval.users import User, UserStore
+from retrieval.search.pages import open_source_page
 from tests.pdfs import write_pdf
 
 APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
@@ -197,7 +197,7 @@ def test_the_viewer_finds_the_quoted_passage_in_the_page_text(sample_services: A
     assert page.highlight is not None
     start, end = page.highlight
     assert "Munich" in page.text[start:end]
-    from ingest.render import render_page
+    from ui.page_images import render_page
 
     assert page.original is not None
     image = render_page(page.original, page.page, c.quote)
@@ -220,7 +220,7 @@ def test_admin_pages_refuse_employees_even_by_typed_url(
 
 def test_an_admin_page_checks_the_role_itself(sample_services: Any) -> None:
     def page(services, username):  # type: ignore[no-untyped-def]  # runs as its own script
-        from retrieval.users import UserStore
+        from docqa.accounts import UserStore
         from ui.common import AppContext
         from ui.views import documents
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from docqa.accounts import UserStore
 from retrieval.settings import load_settings
-from retrieval.users import UserStore
 from tests.browser_support import (
     CHROMIUM,
     chromium,
@@ -52,8 +52,8 @@ class App:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[App]:
+    from docqa.services import open_services
     from ingest.pipeline import Ingestor
-    from retrieval.services import open_services
 
     root = tmp_path_factory.mktemp("browser")
     data = root / "data"
@@ -162,7 +162,7 @@ def test_employee_asks_sees_a_streamed_cited_answer_and_opens_the_page(
     page.get_by_text("What was wrong?").wait_for()
     page.get_by_text("incomplete", exact=True).click()
     settle(page)
-    from retrieval.query_log import QueryLog
+    from docqa.query_log import QueryLog
 
     log = QueryLog(app.data_dir / "docqa.sqlite3")
     last = log.recent(limit=1)[0]

@@ -45,8 +45,8 @@ class SsoApp:
 
 @pytest.fixture(scope="module")
 def sso_app(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[SsoApp]:
+    from docqa.services import open_services
     from ingest.pipeline import Ingestor
-    from retrieval.services import open_services
 
     root = tmp_path_factory.mktemp("sso")
     data = root / "data"

@@ -54,7 +54,7 @@ def test_services_volumes_and_health_checks(config: dict[str, Any]) -> None:
     assert "/readyz" in " ".join(services["qdrant"]["healthcheck"]["test"])
     assert "/_stcore/health" in " ".join(services["app"]["healthcheck"]["test"])
     assert services["nightly"]["healthcheck"]["test"][1:] == ["docqa", "health"]
-    assert services["nightly"]["command"] == ["python", "-m", "docqa.schedule"]
+    assert services["nightly"]["command"] == ["python", "-m", "docqa.ops.schedule"]
     for name in ("app", "nightly"):
         s = services[name]
         assert s["environment"]["DOCQA_QDRANT_URL"] == "http://qdrant:6333"

@@ -15,7 +15,7 @@ from ingest.normalise import normalise_pages
 from ingest.pdf import read_pdf
 from ingest.pipeline import Ingestor, embedding_text
 from ingest.sources import discover
-from retrieval.embedder import Embedder
+from retrieval.ports import Embedder
 from retrieval.types import DocStatus
 from tests.conftest import corpus
 

@@ -23,9 +23,9 @@ REPO = Path(__file__).resolve().parent.parent
 CHILD = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    from retrieval import index as index_mod
+    from retrieval.store import points as index_mod
     from retrieval.settings import load_settings
-    from retrieval.services import open_services
+    from docqa.services import open_services
     from ingest.pipeline import Ingestor
 
     point, folder = sys.argv[1], Path(sys.argv[2])

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from docqa.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, app
-from retrieval.services import Services
+from docqa.cli import app
+from docqa.cli.output import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from docqa.services import Services
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = str(REPO / "data" / "eval" / "golden.jsonl")
@@ -28,7 +29,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_services: Any,
         embedder: Any) -> CliRunner:
     """The command sees the session's sample index as the configured one (collection docqa)
     and writes its history under tmp_path; other collections open for real in tmp_path."""
-    import retrieval.services as services_module
+    import docqa.services as services_module
 
     real_open = services_module.open_services
     for var in ("DOCQA_QDRANT_URL", "DOCQA_COLLECTION", "OPENAI_API_KEY"):
@@ -39,7 +40,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_services: Any,
 
     def fake_open(settings: Any, embedder_: Any = None, index: Any = None) -> Services:
         if settings.collection == "docqa":
-            return _KeepOpen(settings, s.embedder, s.sparse, s.index, s.catalog, s.queries)
+            return _KeepOpen(settings, s.embedder, s.sparse, s.index, s.catalog, queries=s.queries)
         return real_open(settings, embedder=embedder)
 
     monkeypatch.setattr(services_module, "open_services", fake_open)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from docqa.query_log import QueryLog
 from evals.datasets import detect, load_dataset
 from evals.feedback import candidates, export
 from evals.golden import DatasetError, Reference, load_golden
-from retrieval.query_log import QueryLog
 
 REPO = Path(__file__).resolve().parent.parent
 

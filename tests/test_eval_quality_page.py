@@ -8,10 +8,10 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
+from docqa.services import Services
 from evals.datasets import load_dataset
 from evals.run import RunOptions
 from evals.session import evaluate_dataset
-from retrieval.services import Services
 from tests.test_app import app_for, open_page  # noqa: F401  (app_for is a fixture)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,7 +26,7 @@ def test_quality_page_shows_the_latest_run_and_trends(
         sample_services: Any, app_for: Callable[..., AppTest], tmp_path: Path) -> None:  # noqa: F811
     s = sample_services
     services = _KeepOpen(s.settings.model_copy(update={"data_dir": tmp_path / "data"}),
-                         s.embedder, s.sparse, s.index, s.catalog, s.queries)
+                         s.embedder, s.sparse, s.index, s.catalog, queries=s.queries)
     dataset = load_dataset(REPO / "data" / "eval" / "golden.jsonl")
     for run in range(2):
         outcome = evaluate_dataset(services, dataset, RunOptions(), tmp_path / f"r{run}",

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from retrieval.bm25 import Bm25Encoder
 from retrieval.errors import IndexError_
-from retrieval.index import HybridQuery, IndexedChunk, SearchFilter, VectorIndex
-from retrieval.sparse import Bm25Encoder
+from retrieval.store.index import VectorIndex
+from retrieval.store.points import HybridQuery, IndexedChunk, SearchFilter
 from retrieval.types import Chunk
 
 DIM = 8
@@ -36,15 +37,17 @@ def _chunks(doc_id: str, version: str, texts: list[str], groups: tuple[str, ...]
 
 
 def _embedded(path: Path) -> VectorIndex:
-    from retrieval.qdrant_edge_index import EmbeddedQdrantIndex
+    from retrieval.adapters.qdrant_embedded import EmbeddedQdrantStore
+    from retrieval.store.index import VectorIndex
 
-    return EmbeddedQdrantIndex(path / "edge")
+    return VectorIndex(EmbeddedQdrantStore(path / "edge"))
 
 
 def _server(path: Path) -> VectorIndex:
-    from retrieval.qdrant_server_index import QdrantServerIndex
+    from retrieval.adapters.qdrant_server import QdrantServerStore
+    from retrieval.store.index import VectorIndex
 
-    return QdrantServerIndex("contract", location=":memory:")
+    return VectorIndex(QdrantServerStore("contract", location=":memory:"))
 
 
 ADAPTERS: dict[str, Callable[[Path], VectorIndex]] = {"embedded": _embedded, "server": _server}
@@ -142,24 +145,26 @@ def test_payload_round_trips(index: VectorIndex) -> None:
 
 
 def test_a_different_dimension_is_refused(tmp_path: Path) -> None:
-    from retrieval.qdrant_edge_index import EmbeddedQdrantIndex
+    from retrieval.adapters.qdrant_embedded import EmbeddedQdrantStore
+    from retrieval.store.index import VectorIndex
 
-    first = EmbeddedQdrantIndex(tmp_path / "edge")
+    first = VectorIndex(EmbeddedQdrantStore(tmp_path / "edge"))
     first.ensure_ready(DIM)
     first.close()
-    again = EmbeddedQdrantIndex(tmp_path / "edge")
+    again = VectorIndex(EmbeddedQdrantStore(tmp_path / "edge"))
     with pytest.raises(IndexError_, match="dimensional"):
         again.ensure_ready(DIM * 2)
 
 
 def test_a_second_process_on_one_embedded_index_gets_a_clear_message(tmp_path: Path) -> None:
-    from retrieval.qdrant_edge_index import EmbeddedQdrantIndex
+    from retrieval.adapters.qdrant_embedded import EmbeddedQdrantStore
+    from retrieval.store.index import VectorIndex
 
-    holder = EmbeddedQdrantIndex(tmp_path / "edge")
+    holder = VectorIndex(EmbeddedQdrantStore(tmp_path / "edge"))
     holder.ensure_ready(DIM)
     try:
         with pytest.raises(IndexError_, match="another docqa process"):
-            EmbeddedQdrantIndex(tmp_path / "edge").ensure_ready(DIM)
+            VectorIndex(EmbeddedQdrantStore(tmp_path / "edge")).ensure_ready(DIM)
     finally:
         holder.close()
 
@@ -247,18 +252,20 @@ def test_inspect_reports_dimension_embedder_and_points(tmp_path: Path) -> None:
 def _reopened(kind: str, tmp_path: Path) -> tuple[VectorIndex, VectorIndex]:
     """Two handles on one stored index: the second opened after the first is closed."""
     if kind == "embedded":
-        from retrieval.qdrant_edge_index import EmbeddedQdrantIndex
+        from retrieval.adapters.qdrant_embedded import EmbeddedQdrantStore
+        from retrieval.store.index import VectorIndex
 
-        first = EmbeddedQdrantIndex(tmp_path / "edge")
+        first = VectorIndex(EmbeddedQdrantStore(tmp_path / "edge"))
         first.ensure_ready(DIM, "model-a")
         first.close()
-        return first, EmbeddedQdrantIndex(tmp_path / "edge")
-    from retrieval.qdrant_server_index import QdrantServerIndex
+        return first, VectorIndex(EmbeddedQdrantStore(tmp_path / "edge"))
+    from retrieval.adapters.qdrant_server import QdrantServerStore
+    from retrieval.store.index import VectorIndex
 
-    first = QdrantServerIndex("c", path=str(tmp_path / "local"))
+    first = VectorIndex(QdrantServerStore("c", path=str(tmp_path / "local")))
     first.ensure_ready(DIM, "model-a")
     first.close()
-    return first, QdrantServerIndex("c", path=str(tmp_path / "local"))
+    return first, VectorIndex(QdrantServerStore("c", path=str(tmp_path / "local")))
 
 
 @pytest.mark.parametrize("kind", sorted(ADAPTERS))
@@ -279,12 +286,13 @@ def test_another_dimension_or_embedder_is_refused(kind: str, tmp_path: Path) -> 
 def test_a_server_that_is_down_is_named_in_one_sentence() -> None:
     import socket
 
-    from retrieval.qdrant_server_index import QdrantServerIndex
+    from retrieval.adapters.qdrant_server import QdrantServerStore
+    from retrieval.store.index import VectorIndex
 
     with socket.socket() as s:  # a port nobody listens on: bound, never listening
         s.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{s.getsockname()[1]}"
-        idx = QdrantServerIndex("docqa", url=url, timeout_s=2)
+        idx = VectorIndex(QdrantServerStore("docqa", url=url, timeout_s=2))
         with pytest.raises(IndexError_) as e:
             idx.ensure_ready(DIM)
     assert str(e.value) == (f"Vector index at {url}/docqa: cannot reach the Qdrant server at "
@@ -292,9 +300,10 @@ def test_a_server_that_is_down_is_named_in_one_sentence() -> None:
 
 
 def test_snapshots_need_a_server() -> None:
-    from retrieval.qdrant_server_index import QdrantServerIndex
+    from retrieval.adapters.qdrant_server import QdrantServerStore
+    from retrieval.store.index import VectorIndex
 
-    idx = QdrantServerIndex("c", location=":memory:")
-    idx.ensure_ready(DIM)
+    store = QdrantServerStore("c", location=":memory:")
+    VectorIndex(store).ensure_ready(DIM)
     with pytest.raises(IndexError_, match="snapshots need a Qdrant server"):
-        idx.create_snapshot()
+        store.create_snapshot()

@@ -11,7 +11,7 @@ import pytest
 
 from ingest.pipeline import Ingestor, Progress
 from retrieval.errors import NotFoundError
-from retrieval.index import HybridQuery, SearchFilter
+from retrieval.store.points import HybridQuery, SearchFilter
 from retrieval.types import DocStatus
 from tests.pdfs import encrypt, write_image_only_pdf, write_pdf
 

@@ -20,18 +20,20 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from docqa.ops import ops_commands
-from docqa.schedule import next_run
-from ingest.pipeline import Ingestor, TextRecord, ingest_records
-from retrieval.backup import BackupError, backup, restore
-from retrieval.embedder import Embedder, Vectors
+from docqa.cli.operations import register as ops_commands
+from docqa.logs import JsonFormatter
+from docqa.ops.backup import BackupError, backup, restore
+from docqa.ops.schedule import next_run
+from docqa.ops.transfer import copy_index
+from docqa.services import Services, build_index
+from ingest.pipeline import Ingestor, ingest_records
+from retrieval.bm25 import Bm25Encoder
 from retrieval.errors import IndexError_
-from retrieval.index import HybridQuery, VectorIndex
-from retrieval.logs import JsonFormatter
-from retrieval.services import Services, build_index
+from retrieval.ports import Embedder, Vectors
 from retrieval.settings import Settings
-from retrieval.sparse import Bm25Encoder
-from retrieval.transfer import copy_index
+from retrieval.store.index import VectorIndex
+from retrieval.store.points import HybridQuery
+from retrieval.types import TextRecord
 
 REPO = Path(__file__).resolve().parent.parent
 QUERIES = ["how many vacation days", "parking garage badge", "expense report deadline",
@@ -80,13 +82,14 @@ def _catalog_rows(services: Services) -> list[Any]:
 # -- migrate ---------------------------------------------------------------------------------
 def test_migrate_copies_the_embedded_index_to_a_server_without_reembedding(
         tmp_path: Path, open_services: Callable[..., Services], embedder: Embedder) -> None:
-    from retrieval.qdrant_server_index import QdrantServerIndex
+    from retrieval.adapters.qdrant_server import QdrantServerStore
+    from retrieval.store.index import VectorIndex
 
     services = open_services()
     _ingested(services, tmp_path / "in")
     before = _results(services.index, embedder)
     assert before[0]
-    target = QdrantServerIndex("docqa", path=str(tmp_path / "server"))
+    target = VectorIndex(QdrantServerStore("docqa", path=str(tmp_path / "server")))
     seen: list[tuple[int, int]] = []
     report = copy_index(services.index, target, batch=1,
                         progress=lambda done, total: seen.append((done, total)))
@@ -99,7 +102,7 @@ def test_migrate_copies_the_embedded_index_to_a_server_without_reembedding(
     assert copy_index(services.index, target, resume=True).points == report.points
     target.close()
     # The server now refuses an index opened with another embedder, like the embedded one.
-    again = QdrantServerIndex("docqa", path=str(tmp_path / "server"))
+    again = VectorIndex(QdrantServerStore("docqa", path=str(tmp_path / "server")))
     with pytest.raises(IndexError_, match="built with the embedder"):
         again.ensure_ready(embedder.dimension, "another-model")
     again.close()
@@ -179,8 +182,8 @@ class HashingEmbedder(Embedder):
 
 def test_reindex_into_a_new_collection_after_the_embedder_changed(
         tmp_path: Path, settings: Settings, open_services: Callable[..., Services]) -> None:
+    from docqa.services import open_services as open_with
     from ingest.rebuild import fresh_collection, reindex_all
-    from retrieval.services import open_services as open_with
 
     services = open_services()
     _ingested(services, tmp_path / "in")
@@ -286,7 +289,7 @@ def test_next_nightly_run() -> None:
 
 
 def test_schedule_once_runs_the_command_and_returns_its_code() -> None:
-    proc = subprocess.run([sys.executable, "-m", "docqa.schedule", "--once", "--at", "02:30",
+    proc = subprocess.run([sys.executable, "-m", "docqa.ops.schedule", "--once", "--at", "02:30",
                            "--", sys.executable, "-c", "raise SystemExit(3)"],
                           cwd=REPO, capture_output=True, text=True, timeout=60,
                           env={**os.environ, "DOCQA_LOG_FORMAT": "json",

@@ -18,10 +18,10 @@ from reportlab.pdfgen import canvas
 
 from ingest.normalise import normalise_pages
 from ingest.pdf import read_pdf
-from ingest.render import RenderedPage, page_count, render_page
 from retrieval.errors import IngestError, NotFoundError
 from tests.conftest import SAMPLE_DOCS
 from tests.pdfs import encrypt
+from ui.page_images import RenderedPage, page_count, render_page
 
 FONT, SIZE = "Helvetica", 11
 PAGE_W, PAGE_H = A4

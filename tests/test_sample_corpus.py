@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from retrieval.index import HybridQuery, SearchFilter
+from retrieval.store.points import HybridQuery, SearchFilter
 from retrieval.types import DocStatus
 from tests.conftest import REPO, SAMPLE_DOCS
 

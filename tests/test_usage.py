@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from retrieval.query_log import LoggedQuery, QueryLog
-from retrieval.usage import (
+from docqa.query_log import LoggedQuery, QueryLog
+from docqa.usage import (
     ReasonCount,
     StageLatency,
     asked_at,
@@ -281,7 +281,7 @@ def test_summary_from_a_real_query_log(tmp_path: Path) -> None:
 def _usage_page(log_path: str) -> None:
     from pathlib import Path
 
-    from retrieval.query_log import QueryLog
+    from docqa.query_log import QueryLog
     from ui.views.usage import render
 
     log = QueryLog(Path(log_path))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.users import User, UserError, UserStore
+from docqa.accounts import User, UserError, UserStore
 
 
 def test_users_are_added_verified_changed_and_removed(tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ def test_the_users_command(tmp_path: Path) -> None:
 
 
 def test_single_sign_on_claims_give_role_and_groups() -> None:
-    from retrieval.users import user_from_claims
+    from docqa.accounts import user_from_claims
 
     carol = user_from_claims({"sub": "c1", "email": "Carol@Example.com", "name": "Carol",
                               "groups": ["hr", "bad group!", "everyone"], "roles": "staff"})

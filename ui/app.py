@@ -10,8 +10,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from docqa.accounts import UserStore
 from retrieval.errors import DocqaError
-from retrieval.users import UserStore
 from ui.auth import signed_in_user
 from ui.common import AppContext, plain, require_admin, shared_services, shared_uploads
 from ui.views import ask, documents, quality, usage

@@ -14,8 +14,8 @@ from typing import Any
 import streamlit as st
 import streamlit_authenticator as stauth
 
+from docqa.accounts import User, UserError, UserStore, user_from_claims
 from retrieval.settings import Settings
-from retrieval.users import User, UserError, UserStore, user_from_claims
 from ui.common import plain
 
 COOKIE = "docqa_login"

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from docqa.accounts import User, UserStore
+from docqa.logs import configure_logging
+from docqa.services import Services, open_services
 from ingest.uploads import UploadQueue, share_cores_with_questions
-from retrieval.logs import configure_logging
-from retrieval.services import Services, open_services
 from retrieval.settings import load_settings
-from retrieval.users import User, UserStore
 
 
 @dataclass(frozen=True)

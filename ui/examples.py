@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from docqa.accounts import User
 from retrieval.types import DocStatus, DocumentRecord
-from retrieval.users import User
 
 GOLDEN = Path(__file__).resolve().parent.parent / "data" / "eval" / "golden.jsonl"
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from retrieval.answering import Answer
-from retrieval.chat import Message
-from retrieval.citations import Citation
+from retrieval.answer.citations import Citation
+from retrieval.answer.pipeline import Answer
 from retrieval.errors import DocqaError, QuestionError
-from retrieval.source_pages import open_source_page
+from retrieval.ports import Message
+from retrieval.search.pages import open_source_page
 from ui.common import AppContext, plain
 from ui.examples import example_questions
 
@@ -174,7 +174,7 @@ def _viewer(ctx: AppContext, citation: Citation) -> None:
     st.caption(plain(page.record.source))
     if page.is_pdf and page.original is not None:
         try:
-            from ingest.render import render_page
+            from ui.page_images import render_page
 
             image = render_page(page.original, page.page, citation.quote)
             if image.focus_png is not None:

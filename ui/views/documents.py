@@ -6,12 +6,13 @@ from datetime import datetime
 
 import streamlit as st
 
+from docqa.accounts import UserError
 from ingest.pipeline import Ingestor
 from ingest.sources import SUPPORTED, SUPPORTED_LABEL
 from ingest.uploads import FINAL, UploadJob
+from retrieval.access import check_groups
 from retrieval.errors import DocqaError
 from retrieval.types import EVERYONE, DocStatus, DocumentRecord
-from retrieval.users import UserError, check_groups
 from ui.common import AppContext, plain, require_admin
 
 STATE_LABELS = {"queued": "waiting", "parsing": "reading", "embedding": "indexing",

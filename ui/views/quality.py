@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from retrieval.eval_history import History, RunRecord, history_path
+from evals.history import History, RunRecord, history_path
 from ui.common import AppContext, plain, require_admin
 
 _TREND = ("hit@5", "hit@10", "mrr", "ndcg@10", "recall@100", "refusal_accuracy",

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from retrieval.query_log import QueryLog
-from retrieval.usage import UsageSummary, summarize, window_start
+from docqa.query_log import QueryLog
+from docqa.usage import UsageSummary, summarize, window_start
 
 WINDOWS = (7, 30, 90)
 DEFAULT_WINDOW = 30

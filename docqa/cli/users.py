@@ -1,0 +1,123 @@
+"""``docqa users``: who may log in to the app."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from docqa.cli.output import (
+    EXIT_OK,
+    emit_json,
+    err,
+    parse_groups,
+    run,
+)
+from retrieval.settings import load_settings
+from retrieval.types import EVERYONE
+
+users_app = typer.Typer(help="Who may log in to the app: add, list and remove users.",
+                        no_args_is_help=True)
+
+
+def register(main: typer.Typer) -> None:
+    main.add_typer(users_app, name="users")
+
+def _user_store() -> Any:
+    from docqa.accounts import UserStore
+
+    return UserStore(load_settings().users_path)
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Login name: lower-case letters, digits, "
+                                                 "'.', '_', '-'.")],
+    role: Annotated[str, typer.Option(help="admin (manages documents, sees usage) or "
+                                           "employee.")] = "employee",
+    groups: Annotated[str, typer.Option(help="Comma-separated groups whose documents the user "
+                                             "may read, besides 'everyone'.")] = "",
+    name: Annotated[str, typer.Option(help="Name shown in the app.")] = "",
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from standard input (for scripts).")] = False,
+    replace: Annotated[bool, typer.Option(help="Change an existing user.")] = False,
+) -> None:
+    """Add a user who may log in to the app (asks for the password)."""
+
+    def go() -> int:
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        user = _user_store().add(username, password, role=role,
+                                 groups=parse_groups(groups) or (), name=name, replace=replace)
+        err.print(f"{'changed' if replace else 'added'} {user.username} ({user.role}; reads: "
+                  f"{', '.join((EVERYONE, *user.groups))})", highlight=False)
+        return EXIT_OK
+
+    run(go)
+
+
+@users_app.command("list")
+def users_list(
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Every user with role and groups (never passwords)."""
+
+    def go() -> int:
+        users = _user_store().users()
+        if json_out:
+            emit_json({"users": [{"username": u.username, "name": u.name, "role": u.role,
+                                   "groups": list(u.groups)} for u in users]})
+            return EXIT_OK
+        if not users:
+            err.print("No users yet. Add one with: docqa users add NAME --role admin")
+            return EXIT_OK
+        table = Table("user", "name", "role", "groups")
+        for u in users:
+            table.add_row(u.username, u.name, u.role, ", ".join((EVERYONE, *u.groups)))
+        Console().print(table)
+        return EXIT_OK
+
+    run(go)
+
+
+@users_app.command("remove")
+def users_remove(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Remove a user (their browser sessions end at the next page load)."""
+
+    def go() -> int:
+        _user_store().remove(username)
+        err.print(f"removed {username}", highlight=False)
+        return EXIT_OK
+
+    run(go)
+
+
+DEMO_USERS = (("admin", "admin-demo", "admin", (), "Ada Admin"),
+              ("alice", "alice-demo", "employee", (), "Alice Employee"),
+              ("hana", "hana-demo", "employee", ("hr",), "Hana from HR"))
+
+
+@users_app.command("demo")
+def users_demo() -> None:
+    """Create the demo accounts of the README, unless the users file already has users."""
+
+    def go() -> int:
+        store = _user_store()
+        if store.users():
+            err.print(f"{store.path} already has users; demo accounts not added.",
+                      highlight=False)
+            return EXIT_OK
+        for username, password, role, groups, name in DEMO_USERS:
+            store.add(username, password, role=role, groups=groups, name=name)
+        err.print("demo accounts: " + ", ".join(f"{u} / {p} ({r})"
+                                                for u, p, r, *_ in DEMO_USERS)
+                  + " — for trying docqa only; remove them before real use.", highlight=False)
+        return EXIT_OK
+
+    run(go)
+

@@ -1,0 +1,114 @@
+"""Citations are checked, not trusted: each ``[n]`` must name a source that was sent, and its
+quote must occur in that source. The page shown is the page where the quote starts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from retrieval.answer.context import Source
+from retrieval.answer.prompts import REFUSAL
+from retrieval.text import fold, locate, split_sentences
+
+_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_QUOTES_BLOCK = re.compile(r"<quotes>(.*?)(?:</quotes>|$)", re.S | re.I)
+_QUOTE_LINE = re.compile(r"^\s*[-*]?\s*\[(\d+)\]\s*[:\-–]?\s*(.+?)\s*$")
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    doc_id: str
+    source: str
+    title: str
+    page: int
+    quote: str
+    verified: bool
+    problem: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "n": self.n, "doc_id": self.doc_id, "source": self.source, "title": self.title,
+            "page": self.page, "quote": self.quote, "verified": self.verified}
+        if self.problem:
+            data["problem"] = self.problem
+        return data
+
+
+@dataclass(frozen=True)
+class CitationCheck:
+    citations: list[Citation]
+    problems: list[str]
+
+    @property
+    def verified(self) -> bool:
+        return not self.problems and all(c.verified for c in self.citations)
+
+
+def split_reply(reply: str) -> tuple[str, dict[int, list[str]]]:
+    """The answer text and the quotes listed after it (``<quotes>`` block)."""
+    quotes: dict[int, list[str]] = {}
+    match = _QUOTES_BLOCK.search(reply)
+    text = reply[: match.start()] if match else reply
+    if match:
+        for line in match.group(1).splitlines():
+            m = _QUOTE_LINE.match(line)
+            if m:
+                quote = m.group(2).strip().strip('"“”').strip()
+                if quote:
+                    quotes.setdefault(int(m.group(1)), []).append(quote)
+    return text.strip(), quotes
+
+
+def cited_numbers(text: str) -> list[int]:
+    found: list[int] = []
+    for m in _MARKER.finditer(text):
+        for part in m.group(1).split(","):
+            n = int(part)
+            if n not in found:
+                found.append(n)
+    return found
+
+
+def is_refusal(text: str) -> bool:
+    return fold(REFUSAL).rstrip(".") in fold(text)
+
+
+def check(text: str, quotes: dict[int, list[str]], sources: Sequence[Source]) -> CitationCheck:
+    by_n = {s.n: s for s in sources}
+    citations: list[Citation] = []
+    problems: list[str] = []
+    for n in cited_numbers(text):
+        source = by_n.get(n)
+        if source is None:
+            problems.append(f"[{n}] does not point at any source that was sent")
+            continue
+        chunk = source.hit.chunk
+        given = quotes.get(n, [])
+        placed = [(q, locate(q, chunk.text)) for q in given]
+        good = [(q, at) for q, at in placed if at is not None]
+        if good:
+            for quote, at in good:
+                assert at is not None
+                citations.append(Citation(n, chunk.doc_id, chunk.source, chunk.title,
+                                          chunk.page_at(at), quote, True))
+            continue
+        problem = ("its quote does not occur in the source" if given
+                   else "no supporting quote was given")
+        problems.append(f"[{n}]: {problem}")
+        citations.append(Citation(n, chunk.doc_id, chunk.source, chunk.title,
+                                  chunk.page_start, given[0] if given else "", False, problem))
+    if not is_refusal(text):
+        sentences: list[str] = []
+        for piece in split_sentences(text.replace("\n", " ")):
+            if sentences and not _MARKER.sub("", piece).strip(" .,;"):
+                sentences[-1] += " " + piece  # "… the rate. [2]": the marker ends the sentence
+            else:
+                sentences.append(piece)
+        for sentence in sentences:
+            if not _MARKER.search(sentence) and len(sentence.split()) >= 4:
+                problems.append(f"no citation for: {sentence[:80]}")
+        if not citations and text.strip():
+            problems.append("the answer cites no source")
+    return CitationCheck(citations, problems)

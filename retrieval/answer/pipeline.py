@@ -1,0 +1,298 @@
+"""Question in, cited answer out, in stages that are separate functions: check the question,
+make it standalone, retrieve under the reader's groups, pack the context, answer with the
+model (streamed) or extractively, check every citation. Nothing here logs; the application
+wraps the answerer for that.
+
+The same ``Answer`` object is printed by ``docqa ask --json`` and rendered by the app.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import tiktoken
+
+from retrieval.answer.citations import Citation, check, is_refusal, split_reply
+from retrieval.answer.context import PackedContext, pack
+from retrieval.answer.extractive import ExtractiveAnswerer
+from retrieval.answer.prompts import REFUSAL, REWRITE_RULES
+from retrieval.errors import ModelError, QuestionError
+from retrieval.ports import ChatModel, ChatUsage, Message
+from retrieval.search.retriever import Retriever, SearchResult
+from retrieval.tokens import encoding_for_model
+from retrieval.types import Hit
+
+AnswerMode = Literal["extractive", "llm", "fallback"]
+MAX_QUESTION_CHARS = 2000
+_FOLLOW_UP = re.compile(
+    r"^\s*(and|what about|how about|also|but|so|then|or|same for|why)\b|"
+    r"\b(it|its|they|them|their|that|this|those|these|he|she|him|there)\b", re.I)
+
+
+@dataclass(frozen=True)
+class AnswerOptions:
+    top_k: int = 8
+    context_tokens: int = 3000
+    answer_tokens: int = 600
+    price_in_per_m: float = 0.0
+    price_out_per_m: float = 0.0
+    expand_top: int = 3  # the best hits get their neighbouring chunks as context
+    min_score_ratio: float = 0.0
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    standalone: str
+    text: str
+    mode: AnswerMode
+    citations: list[Citation]
+    context: PackedContext
+    usage: Usage
+    timings_ms: dict[str, float]
+    refused: bool
+    verified: bool
+    hits: list[Hit] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    query_id: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "answer": self.text,
+            "mode": self.mode,
+            "citations": [c.as_json() for c in self.citations],
+            "context": self.context.as_json(),
+            "usage": {"prompt_tokens": self.usage.prompt_tokens,
+                      "completion_tokens": self.usage.completion_tokens,
+                      "cost_usd": round(self.usage.cost_usd, 6)},
+            "timings_ms": dict(self.timings_ms),
+            "refused": self.refused,
+            "verified": self.verified,
+            "warnings": list(self.warnings),
+            "question": self.question,
+            "standalone_question": self.standalone,
+            "query_id": self.query_id,
+        }
+
+
+@dataclass(frozen=True)
+class AnswerEvent:
+    """``retrieved``: sources found; ``delta``: more answer text; ``reset``: discard the text
+    streamed so far (the model failed, an extractive answer follows); ``done``: the answer."""
+
+    kind: Literal["retrieved", "delta", "reset", "done"]
+    text: str = ""
+    answer: Answer | None = None
+    hits: list[Hit] = field(default_factory=list)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+class _QuoteFilter:
+    """Passes streamed text through until the ``<quotes>`` block, which readers never see."""
+
+    TAG = "<quotes>"
+
+    def __init__(self) -> None:
+        self.raw = ""
+        self._sent = 0
+        self._closed = False
+
+    def feed(self, text: str) -> str:
+        self.raw += text
+        if self._closed:
+            return ""
+        at = self.raw.lower().find(self.TAG)
+        if at >= 0:
+            self._closed = True
+            out, self._sent = self.raw[self._sent:at], at
+            return out
+        # Hold back a tail that could be the start of the tag.
+        safe = len(self.raw)
+        for k in range(1, len(self.TAG)):
+            if self.raw.lower().endswith(self.TAG[:k]):
+                safe = len(self.raw) - k
+                break
+        out, self._sent = self.raw[self._sent:safe], max(self._sent, safe)
+        return out
+
+    def rest(self) -> str:
+        if self._closed:
+            return ""
+        out, self._sent = self.raw[self._sent:], len(self.raw)
+        return out
+
+
+def check_question(question: str) -> str:
+    question = question.strip()
+    if not question:
+        raise QuestionError("Please type a question.")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"The question is too long ({len(question)} characters; at most "
+                            f"{MAX_QUESTION_CHARS}). Please shorten it.")
+    return question
+
+
+def standalone_question(question: str, history: Sequence[Message], chat: ChatModel | None,
+                        timings: dict[str, float], warnings: list[str]) -> str:
+    """A follow-up ("and for managers?") becomes a question that stands on its own."""
+    asked = [m.content for m in history if m.role == "user"]
+    if not asked or not (len(question.split()) <= 6 or _FOLLOW_UP.search(question)):
+        return question
+    if chat is not None:
+        t0 = time.perf_counter()
+        try:
+            rewritten = chat.complete(
+                [Message("system", REWRITE_RULES), *history[-6:],
+                 Message("user", question)], max_tokens=120).strip()
+            timings["rewrite"] = _ms(time.perf_counter() - t0)
+            if rewritten and len(rewritten) <= MAX_QUESTION_CHARS:
+                return rewritten
+        except ModelError as e:
+            warnings.append(f"The follow-up could not be rewritten by the model ({e.reason}).")
+    return f"{asked[-1]} {question}"
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    found: SearchResult
+    hits: list[Hit]  # the best ones expanded with their neighbours
+
+
+def retrieve(retriever: Retriever, question: str, groups: tuple[str, ...] | None,
+             options: AnswerOptions, timings: dict[str, float]) -> Retrieved:
+    found = retriever.search(question, groups=groups, k=options.top_k)
+    timings["embed"] = found.timings_ms["embed"]
+    t_search = time.perf_counter()
+    hits = [retriever.expand(h) if i < options.expand_top else h
+            for i, h in enumerate(found.hits)]
+    timings["search"] = round(found.timings_ms["total"] - found.timings_ms["embed"]
+                              + _ms(time.perf_counter() - t_search), 2)
+    return Retrieved(found, hits)
+
+
+@dataclass
+class Generated:
+    """What the answer step produced: the text, the quotes behind each citation number, and
+    how (model, extractive, or extractive after the model failed)."""
+
+    text: str = ""
+    quotes: dict[int, list[str]] = field(default_factory=dict)
+    mode: AnswerMode = "extractive"
+    usage: Usage = Usage()
+
+
+def stream_model(chat: ChatModel, context: PackedContext, options: AnswerOptions,
+                 encoding: tiktoken.Encoding, out: Generated,
+                 warnings: list[str]) -> Iterator[AnswerEvent]:
+    """The model's reply, streamed without its quotes block. On failure ``out.mode`` is
+    "fallback" and a ``reset`` tells the reader to discard what was shown."""
+    try:
+        quote_filter = _QuoteFilter()
+        chat_usage: ChatUsage | None = None
+        for delta in chat.stream(context.messages, max_tokens=options.answer_tokens):
+            if delta.usage is not None:
+                chat_usage = delta.usage
+            shown = quote_filter.feed(delta.text)
+            if shown:
+                yield AnswerEvent("delta", text=shown)
+        tail = quote_filter.rest()
+        if tail:
+            yield AnswerEvent("delta", text=tail)
+        out.text, out.quotes = split_reply(quote_filter.raw)
+        out.mode = "llm"
+        out.usage = usage_of(context, quote_filter.raw, chat_usage, options, encoding)
+    except ModelError as e:
+        warnings.append(f"The model did not answer ({e.reason}), so this answer was "
+                        "picked from the documents without it.")
+        yield AnswerEvent("reset")
+        out.mode = "fallback"
+
+
+def extract(extractive: ExtractiveAnswerer, question: str, context: PackedContext,
+            found: SearchResult, out: Generated) -> Iterator[AnswerEvent]:
+    picked = extractive.answer(question, context.sources, found.query_vector)
+    for pick in picked.picks:
+        out.quotes.setdefault(pick.unit.n, []).append(pick.unit.text)
+    out.text = REFUSAL if picked.refused else picked.text()
+    yield AnswerEvent("delta", text=out.text)
+
+
+def usage_of(context: PackedContext, reply: str, reported: ChatUsage | None,
+             options: AnswerOptions, encoding: tiktoken.Encoding) -> Usage:
+    if reported is not None:
+        prompt, completion = reported.prompt_tokens, reported.completion_tokens
+    else:  # the server did not report usage: count it ourselves
+        prompt = context.tokens["total"]
+        completion = len(encoding.encode(reply, disallowed_special=()))
+    cost = (prompt * options.price_in_per_m + completion * options.price_out_per_m) / 1_000_000
+    return Usage(prompt, completion, cost)
+
+
+class Answerer:
+    """The stages above with their collaborators; cheap to build, safe to share."""
+
+    def __init__(self, retriever: Retriever, extractive: ExtractiveAnswerer,
+                 chat: ChatModel | None = None, options: AnswerOptions = AnswerOptions()
+                 ) -> None:
+        self.retriever, self.extractive, self.chat = retriever, extractive, chat
+        self.options = options
+
+    @property
+    def encoding(self) -> tiktoken.Encoding:
+        return encoding_for_model(self.chat.name if self.chat else "gpt-4o-mini")
+
+    def ask(self, question: str, *, history: Sequence[Message] = (),
+            groups: Sequence[str] | None = None, user: str = "") -> Answer:
+        for event in self.stream(question, history=history, groups=groups, user=user):
+            if event.kind == "done" and event.answer is not None:
+                return event.answer
+        raise AssertionError("the answer stream ended without an answer")
+
+    def stream(self, question: str, *, history: Sequence[Message] = (),
+               groups: Sequence[str] | None = None, user: str = "") -> Iterator[AnswerEvent]:
+        """``user`` is who asked (for the application's log; the kernel does not use it)."""
+        started = time.perf_counter()
+        question = check_question(question)
+        timings: dict[str, float] = {}
+        warnings: list[str] = []
+        standalone = standalone_question(question, history, self.chat, timings, warnings)
+        readers = tuple(groups) if groups is not None else None
+        got = retrieve(self.retriever, standalone, readers, self.options, timings)
+        yield AnswerEvent("retrieved", hits=list(got.found.hits))
+        window = self.chat.context_window if self.chat else 128_000
+        budget = min(window - self.options.answer_tokens, self.options.context_tokens)
+        context = pack(standalone, got.hits, encoding=self.encoding, budget=budget,
+                       history=history if self.chat else (),
+                       min_score_ratio=self.options.min_score_ratio)
+        t_generate = time.perf_counter()
+        out = Generated()
+        if self.chat is not None:
+            yield from stream_model(self.chat, context, self.options, self.encoding, out,
+                                    warnings)
+        if out.mode != "llm":
+            yield from extract(self.extractive, standalone, context, got.found, out)
+        checked = check(out.text, out.quotes, context.sources)
+        refused = is_refusal(out.text)
+        citations = [] if refused else checked.citations
+        if checked.problems and not refused:
+            warnings.append("Some statements could not be checked against the sources: "
+                            + "; ".join(checked.problems[:3]) + ".")
+        timings["generate"] = _ms(time.perf_counter() - t_generate)
+        timings["total"] = _ms(time.perf_counter() - started)
+        yield AnswerEvent("done", answer=Answer(
+            question, standalone, out.text, out.mode, citations, context, out.usage, timings,
+            refused, checked.verified, list(got.found.hits), warnings))
