@@ -4,11 +4,12 @@ the catalog: the Usage page, feedback and the evaluation's candidate questions r
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from retrieval.store.sqlite import Migration, connect, statements
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS queries (
@@ -34,6 +35,12 @@ CREATE TABLE IF NOT EXISTS queries (
 );
 CREATE INDEX IF NOT EXISTS queries_asked_at ON queries(asked_at);
 """
+MIGRATIONS = (
+    Migration(1, statements(_SCHEMA)),
+    # 2: whether the answer passed the support check (numbers, names and dates found in the
+    # passages it cites, and the question's kind of fact given), apart from "quotes found".
+    Migration(2, ("ALTER TABLE queries ADD COLUMN supported INTEGER NOT NULL DEFAULT 0",)),
+)
 
 
 @dataclass(frozen=True)
@@ -57,16 +64,14 @@ class LoggedQuery:
     error: str
     feedback: int | None
     feedback_reason: str
+    supported: bool = False
 
 
 class QueryLog:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        self._db = connect(path, "query_log", MIGRATIONS)
 
     def close(self) -> None:
         with self._lock:
@@ -76,17 +81,17 @@ class QueryLog:
                standalone: str, answer: str, mode: str, refused: bool, verified: bool,
                hits: list[dict[str, object]], citations: list[dict[str, object]],
                prompt_tokens: int, completion_tokens: int, cost_usd: float,
-               timings: dict[str, float], error: str = "") -> int:
+               timings: dict[str, float], error: str = "", supported: bool = False) -> int:
         row = (datetime.now(UTC).isoformat(timespec="milliseconds"), user,
                json.dumps(list(groups) if groups is not None else ["*"]), question, standalone,
                answer, mode, int(refused), int(verified), json.dumps(hits),
                json.dumps(citations), prompt_tokens, completion_tokens, cost_usd,
-               json.dumps(timings), error)
+               json.dumps(timings), error, int(supported))
         with self._lock:
             cur = self._db.execute(
                 "INSERT INTO queries (asked_at, user, groups, question, standalone, answer, mode,"
                 " refused, verified, hits, citations, prompt_tokens, completion_tokens, cost_usd,"
-                " timings, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+                " timings, error, supported) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
             return int(cur.lastrowid or 0)
 
     def feedback(self, query_id: int, helpful: bool, reason: str = "") -> None:
@@ -108,6 +113,7 @@ class QueryLog:
             groups=tuple(json.loads(r["groups"])), question=r["question"],
             standalone=r["standalone"], answer=r["answer"], mode=r["mode"],
             refused=bool(r["refused"]), verified=bool(r["verified"]),
+            supported=bool(r["supported"]),
             hits=json.loads(r["hits"]), citations=json.loads(r["citations"]),
             prompt_tokens=r["prompt_tokens"], completion_tokens=r["completion_tokens"],
             cost_usd=r["cost_usd"], timings=json.loads(r["timings"]), error=r["error"],

@@ -6,9 +6,10 @@ history apart from the app's."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+
+from retrieval.store.sqlite import Migration, connect, statements
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS eval_runs (
@@ -23,6 +24,7 @@ CREATE TABLE IF NOT EXISTS eval_runs (
 );
 CREATE INDEX IF NOT EXISTS eval_runs_dataset ON eval_runs(dataset, id);
 """
+MIGRATIONS = (Migration(1, statements(_SCHEMA)),)
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,7 @@ def history_path(data_dir: Path) -> Path:
 
 class History:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.executescript(_SCHEMA)
+        self._db = connect(path, "eval_history", MIGRATIONS, wal=False)
 
     def close(self) -> None:
         self._db.close()

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from evals.run import ALL_METRICS, QuestionResult
+from evals.report_html import render_html
+from evals.run import QuestionResult, ordered
 
 WORST = 10
 
@@ -33,14 +34,7 @@ def diff(metrics: dict[str, float], previous: dict[str, float] | None) -> dict[s
     return {k: round(v - previous[k], 4) for k, v in metrics.items() if k in previous}
 
 
-def ordered(metrics: dict[str, Any]) -> list[str]:
-    known = [m for m in ALL_METRICS if m in metrics]
-    return known + sorted(k for k in metrics if k not in known)
-
-
 def write(report: dict[str, Any], results: Sequence[QuestionResult], folder: Path) -> None:
-    from evals.report_html import render_html
-
     folder.mkdir(parents=True, exist_ok=True)
     full = {**report, "results": [r.as_json() for r in results]}
     (folder / "report.json").write_text(json.dumps(full, indent=2, ensure_ascii=False),

@@ -31,6 +31,12 @@ JUDGE_METRICS = ("faithfulness", "answer_relevancy", "context_precision", "conte
 ALL_METRICS = (*RETRIEVAL_METRICS, *ANSWER_METRICS, *JUDGE_METRICS)
 
 
+def ordered(metrics: dict[str, Any]) -> list[str]:
+    """Metric names in the report's order: the known ones first, then the rest by name."""
+    known = [m for m in ALL_METRICS if m in metrics]
+    return known + sorted(k for k in metrics if k not in known)
+
+
 @dataclass(frozen=True)
 class RunOptions:
     k: int = 100  # ranking depth for the retrieval metrics

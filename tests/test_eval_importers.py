@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from docqa.feedback import candidates, export
 from docqa.query_log import QueryLog
 from evals.datasets import detect, load_dataset
-from evals.feedback import candidates, export
 from evals.golden import DatasetError, Reference, load_golden
 
 REPO = Path(__file__).resolve().parent.parent

@@ -190,8 +190,8 @@ def eval_feedback(
     """Export questions users marked not helpful as candidate golden lines, for review."""
 
     def go() -> int:
+        from docqa.feedback import export
         from docqa.query_log import QueryLog
-        from evals.feedback import export
 
         log = QueryLog(load_settings().catalog_path)
         try:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from retrieval.store.sqlite import Migration, connect, statements
 from retrieval.types import DocStatus, DocumentRecord
 
 _SCHEMA = """
@@ -35,6 +36,8 @@ CREATE INDEX IF NOT EXISTS documents_version ON documents(version);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
+MIGRATIONS = (Migration(1, statements(_SCHEMA)),)
+
 _COLUMNS = ("doc_id", "source", "title", "version", "status", "error", "pages", "chunks",
             "ocr_pages", "groups", "uploaded_by", "ingested_at", "size_bytes", "stored_path",
             "published")
@@ -56,11 +59,8 @@ class Catalog:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = connect(path, "catalog", MIGRATIONS)
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
         self._writes = 0
 
     @contextmanager
