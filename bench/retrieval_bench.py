@@ -18,16 +18,21 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from evals.beir import corpus_records
 from retrieval.search.retriever import Mode
+
+if TYPE_CHECKING:
+    from docqa.services import Services
+    from ingest.pipeline import Progress
+    from retrieval.answer.pipeline import Answerer
 
 REPO = Path(__file__).resolve().parent.parent
 CORPORA = REPO.parent / "shared" / "corpora"
 
 
-def _open(data: Path, collection: str = "docqa") -> Any:
+def _open(data: Path, collection: str = "docqa") -> Services:
     from docqa.services import open_services
     from retrieval.settings import load_settings
 
@@ -39,8 +44,8 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _progress(total: int) -> Callable[[Any], None]:
-    def show(p: Any) -> None:
+def _progress(total: int) -> Callable[[Progress], None]:
+    def show(p: Progress) -> None:
         print(f"\r  indexed {p.files_done}/{total}", end="", file=sys.stderr, flush=True)
     return show
 
@@ -107,8 +112,7 @@ def financebench(args: argparse.Namespace) -> None:
             & {key.split("#")[0] for key in res.retrieved} else 0.0 for res in results)
         print(f"{label:<20} {m['hit@5']:>7.3f} {m['hit@10']:>8.3f} {d10:>7.3f} "
               f"{m['mrr']:>6.3f}")
-    answerer = services.answerer(offline=True)
-    answerer.log = None
+    answerer = services.new_answerer(None)  # extractive and unlogged
     contains, refused = 0, 0
     for item in items:
         answer = answerer.ask(item.question)
@@ -130,19 +134,21 @@ def latency(args: argparse.Namespace) -> None:
         _measure_scaled(args, questions)
 
 
-def _measure(services: Any, questions: list[str], label: str) -> None:
+def _measure(services: Services, questions: list[str], label: str) -> None:
     for multi in (True, False):
-        answerer = services.answerer(offline=True)
-        answerer.log = None  # do not fill the query log with benchmark questions
+        # extractive, and unlogged: benchmark questions stay out of the query log
+        answerer = services.new_answerer(None)
         answerer.retriever.multi_query = multi
         _measure_one(answerer, questions, f"{label}, multi-query {'on' if multi else 'off'}")
 
 
-def _measure_one(answerer: Any, questions: list[str], label: str) -> None:
+def _measure_one(answerer: Answerer, questions: list[str], label: str) -> None:
     retriever = answerer.retriever
     for q in questions[:3]:  # warm up: model, caches, file pages
         answerer.ask(q, groups=["everyone"])
-    search_ms, answer_ms, stages = [], [], {"embed": [], "search": [], "generate": []}
+    search_ms: list[float] = []
+    answer_ms: list[float] = []
+    stages: dict[str, list[float]] = {"embed": [], "search": [], "generate": []}
     for q in questions:
         t0 = time.perf_counter()
         retriever.search(q, groups=["everyone"], k=8)

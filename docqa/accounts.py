@@ -2,24 +2,27 @@
 and the groups whose documents they may read.
 
 The file is written only through this module (``docqa users add``); an admin may also edit it
-by hand. Passwords are never stored or logged in clear.
+by hand. Passwords are never stored or logged in clear. Changing or removing a user ends their
+app sessions (through the ``sessions`` collaborator at once; a hand edit through the stamp
+check of docqa.sessions at their next page run).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-import secrets
 import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import bcrypt
 import yaml
 
+from docqa.sessions import user_stamp
 from retrieval.access import GROUP_NAME, GroupError, check_groups, may_read, reader_groups
 from retrieval.errors import ConfigError, DocqaError, NotFoundError
 from retrieval.types import EVERYONE
@@ -57,6 +60,16 @@ class User:
     def may_read(self, doc_groups: tuple[str, ...]) -> bool:
         return may_read(self.readable_groups, doc_groups)
 
+    @property
+    def stamp(self) -> str:
+        """Changes with the role, the groups or the password: a login session holds the stamp
+        it was made with and ends when the user's stamp no longer matches."""
+        return user_stamp(self.role, self.groups, self.password_hash)
+
+
+class SessionRevoker(Protocol):
+    def revoke_user(self, username: str) -> int: ...
+
 
 def _claim_list(value: object) -> list[str]:
     """A claim that holds names: a list, or one string separated by commas or spaces."""
@@ -85,11 +98,19 @@ def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
 
 
-class UserStore:
-    """Reads and writes the users file; thread-safe within a process, atomic on disk."""
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password("no user has this password")
 
-    def __init__(self, path: Path) -> None:
+
+class UserStore:
+    """Reads and writes the users file; thread-safe within a process, atomic on disk.
+    ``sessions``, when given, is told to end a user's login sessions when the user is changed
+    or removed."""
+
+    def __init__(self, path: Path, sessions: SessionRevoker | None = None) -> None:
         self.path = path
+        self.sessions = sessions
         self._lock = threading.Lock()
 
     # -- reading ---------------------------------------------------------------------------
@@ -122,23 +143,18 @@ class UserStore:
 
     def verify(self, username: str, password: str) -> User | None:
         user = self.get(username.strip().lower())
-        if user is None or not user.password_hash:
-            return None
+        # An unknown user costs one bcrypt check too, so timing does not tell who exists.
+        stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
         try:
-            ok = bcrypt.checkpw(password.encode("utf-8"), user.password_hash.encode("ascii"))
+            ok = bcrypt.checkpw(password.encode("utf-8"), stored.encode("ascii"))
         except ValueError:
             return None
-        return user if ok else None
+        return user if ok and user is not None and user.password_hash else None
 
-    def cookie_key(self) -> str:
-        """The secret that signs login cookies, made once per installation."""
-        with self._lock:
-            data = self._load()
-            key = data.get("cookie_key")
-            if not key:
-                key = data["cookie_key"] = secrets.token_urlsafe(32)
-                self._save(data)
-            return str(key)
+    def stamp_of(self, username: str) -> str | None:
+        """The user's stamp now (see ``User.stamp``), or None if there is no such user."""
+        user = self.get(username)
+        return None if user is None else user.stamp
 
     # -- writing ---------------------------------------------------------------------------
     def add(self, username: str, password: str, *, role: Role = "employee",
@@ -161,11 +177,13 @@ class UserStore:
             if username in data["users"] and not replace:
                 raise UserError(f"User {username!r} already exists (use --replace to change "
                                 "the password, role or groups).")
+            existed = username in data["users"]
             data["users"][username] = {"name": name or username, "role": role,
                                        "groups": list(groups),
                                        "password": hash_password(password)}
-            data.setdefault("cookie_key", secrets.token_urlsafe(32))
             self._save(data)
+        if existed and self.sessions is not None:
+            self.sessions.revoke_user(username)  # a changed user logs in afresh
         return User(username, name or username, role, groups,
                     data["users"][username]["password"])
 
@@ -175,6 +193,8 @@ class UserStore:
             if data["users"].pop(username, None) is None:
                 raise NotFoundError(f"user {username!r}")
             self._save(data)
+        if self.sessions is not None:
+            self.sessions.revoke_user(username)
 
     def _save(self, data: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -184,7 +204,7 @@ class UserStore:
                 f.write("# docqa users: edit with `docqa users add|remove`. Passwords are "
                         "bcrypt hashes.\n")
                 yaml.safe_dump(data, f, sort_keys=True, allow_unicode=True)
-            os.chmod(tmp, 0o600)  # hashes and the cookie secret: owner only
+            os.chmod(tmp, 0o600)  # password hashes: owner only
             os.replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

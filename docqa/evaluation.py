@@ -3,19 +3,18 @@ before ``evals`` scores them (evals itself never imports ingest)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from evals.beir import corpus_records
 from evals.datasets import Dataset
 from evals.golden import DatasetError
-from ingest.pipeline import Ingestor, ingest_records
+from ingest.pipeline import Ingestor, ProgressCallback, ingest_records
 from retrieval.kernel import Kernel
 from retrieval.types import DocStatus
 
 
 def prepare(services: Kernel, dataset: Dataset,
-            progress: Callable[[object], None] | None = None) -> str:
+            progress: ProgressCallback | None = None) -> str:
     """Index what the set brings (BEIR corpus, FinanceBench PDFs) and check the documents it
     refers to are there. Returns a one-line note for the report."""
     if dataset.kind == "beir":

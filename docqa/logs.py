@@ -8,7 +8,6 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Any
 
 TEXT_FORMAT = "%(levelname)s %(name)s: %(message)s"
 # Attributes every LogRecord has; anything else was passed with ``extra=`` and is kept.
@@ -17,7 +16,7 @@ _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "ta
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        out: dict[str, Any] = {
+        out: dict[str, object] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,

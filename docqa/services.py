@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from docqa.query_log import QueryLog
+from docqa.storage import secure_data_dir
 from retrieval.answer.pipeline import Answer, Answerer, AnswerEvent
 from retrieval.bm25 import Bm25Encoder
 from retrieval.kernel import Kernel, check_embedder, recover
@@ -37,6 +38,7 @@ class LoggedAnswerer(Answerer):
             user=user, groups=tuple(groups) if groups is not None else None,
             question=answer.question, standalone=answer.standalone, answer=answer.text,
             mode=answer.mode, refused=answer.refused, verified=answer.verified,
+            supported=answer.supported,
             hits=[{"doc_id": h.chunk.doc_id, "source": h.chunk.source,
                    "page_start": h.chunk.page_start, "page_end": h.chunk.page_end,
                    "score": round(h.score, 6)} for h in answer.hits],
@@ -106,7 +108,9 @@ def build_index(settings: Settings) -> VectorIndex:
 
 def open_services(settings: Settings, embedder: Embedder | None = None,
                   index: VectorIndex | None = None) -> Services:
-    """Open everything, check the index was built by this embedder, and recover."""
+    """Open everything, check the index was built by this embedder, and recover. The data
+    directory is made owner-only first (``docqa.storage``)."""
+    secure_data_dir(settings.data_dir)
     embedder = embedder or build_embedder(settings)
     catalog = Catalog(settings.catalog_path)
     index = index or build_index(settings)

@@ -14,7 +14,7 @@ from retrieval.ports import Embedder
 from retrieval.search.pages import page_text
 from retrieval.store.catalog import Catalog
 from retrieval.store.index import VectorIndex
-from retrieval.text import locate
+from retrieval.text import fold, locate
 
 _MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
@@ -60,3 +60,15 @@ def string_similarity(answer: str, reference: str) -> float | None:
     except ImportError:
         return None
     return float(fuzz.token_set_ratio(without_markers(answer).lower(), reference.lower())) / 100
+
+
+def _normal(text: str) -> str:
+    """Case, spacing, dashes and thousands separators do not matter for a fact."""
+    folded = fold(text)
+    return re.sub(r"(?<=\d)[,\u202f ](?=\d{3}\b)", "", folded)
+
+
+def holds_fact(answer: str, fact: str) -> bool:
+    """The key fact occurs in the answer (citation markers and table separators ignored)."""
+    plain = re.sub(r"\[\d+(?:\s*,\s*\d+)*\]", " ", answer).replace(" · ", " ").replace("|", " ")
+    return _normal(fact) in _normal(plain)

@@ -9,11 +9,16 @@ from pathlib import Path
 
 from evals.golden import DatasetError
 
+#: metrics where a rise is a regression
+LOWER_IS_BETTER = ("false_refusal_rate",)
+
 
 @dataclass(frozen=True)
 class Thresholds:
     minimum: dict[str, float] = field(default_factory=dict)
     max_drop: dict[str, float] = field(default_factory=dict)  # "*" applies to every metric
+    #: for metrics where lower is better (false refusals): the highest acceptable value
+    maximum: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -21,11 +26,13 @@ class GateFailure:
     metric: str
     value: float
     limit: float
-    reason: str  # "below minimum" or "dropped"
+    reason: str  # "below minimum", "above maximum" or "dropped" (got worse)
 
     def __str__(self) -> str:
         if self.reason == "below minimum":
             return f"{self.metric} {self.value:.3f} is below its minimum {self.limit:.3f}"
+        if self.reason == "above maximum":
+            return f"{self.metric} {self.value:.3f} is above its maximum {self.limit:.3f}"
         return (f"{self.metric} {self.value:.3f} dropped more than {self.limit:.3f} since the "
                 f"previous run")
 
@@ -42,7 +49,8 @@ def load_thresholds(path: Path | None, dataset: str) -> Thresholds:
     default = data.get("default", {})
     own = data.get("datasets", {}).get(dataset, {})
     return Thresholds({**default.get("min", {}), **own.get("min", {})},
-                      {**default.get("max_drop", {}), **own.get("max_drop", {})})
+                      {**default.get("max_drop", {}), **own.get("max_drop", {})},
+                      {**default.get("max", {}), **own.get("max", {})})
 
 
 def check(metrics: dict[str, float], previous: dict[str, float] | None,
@@ -51,10 +59,14 @@ def check(metrics: dict[str, float], previous: dict[str, float] | None,
     for name, minimum in thresholds.minimum.items():
         if name in metrics and metrics[name] < minimum:
             failures.append(GateFailure(name, metrics[name], minimum, "below minimum"))
+    for name, maximum in thresholds.maximum.items():
+        if name in metrics and metrics[name] > maximum:
+            failures.append(GateFailure(name, metrics[name], maximum, "above maximum"))
     for name, value in metrics.items():
         drop = thresholds.max_drop.get(name, thresholds.max_drop.get("*"))
         if previous is None or drop is None or name not in previous:
             continue
-        if previous[name] - value > drop + 1e-9:
+        worse = (value - previous[name]) if name in LOWER_IS_BETTER else (previous[name] - value)
+        if worse > drop + 1e-9:
             failures.append(GateFailure(name, value, drop, "dropped"))
     return failures

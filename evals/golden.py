@@ -39,6 +39,14 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Turn:
+    """An earlier turn of a conversation item."""
+
+    question: str
+    answer: str = ""
+
+
+@dataclass(frozen=True)
 class GoldenItem:
     id: str
     question: str
@@ -46,6 +54,12 @@ class GoldenItem:
     references: tuple[Reference, ...] = ()
     tags: tuple[str, ...] = ()
     groups: tuple[str, ...] = (EVERYONE,)
+    #: key facts a correct answer must contain (verbatim from a cited page)
+    facts: tuple[str, ...] = ()
+    #: earlier turns, oldest first (conversation items)
+    history: tuple[Turn, ...] = ()
+    #: the question as it should be searched (conversation items)
+    standalone: str = ""
 
     @property
     def unanswerable(self) -> bool:
@@ -111,7 +125,11 @@ def _golden_item(number: int, row: dict[str, Any]) -> GoldenItem:
                                    int(s["page"]) if s.get("page") else None)
                          for s in row.get("sources") or []),
         tags=tuple(str(t) for t in row.get("tags") or ()),
-        groups=tuple(str(g) for g in row.get("groups") or (EVERYONE,)))
+        groups=tuple(str(g) for g in row.get("groups") or (EVERYONE,)),
+        facts=tuple(str(f) for f in row.get("facts") or ()),
+        history=tuple(Turn(str(t["question"]), str(t.get("answer") or ""))
+                      for t in row.get("history") or ()),
+        standalone=str(row.get("standalone") or ""))
 
 
 def load_golden(path: Path) -> list[GoldenItem]:

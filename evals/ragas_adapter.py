@@ -11,13 +11,17 @@ import asyncio
 import logging
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evals.golden import DatasetError
 from evals.run import QuestionResult
 from retrieval.ports import Embedder
+
+if TYPE_CHECKING:
+    from ragas.embeddings.base import BaseRagasEmbedding
+    from ragas.metrics.collections import BaseMetric
 
 log = logging.getLogger(__name__)
 
@@ -25,22 +29,24 @@ METRICS = ("faithfulness", "answer_relevancy", "context_precision", "context_rec
            "factual_correctness")
 
 
-def _ragas() -> Any:
+def _ragas() -> None:
+    """Import ragas with its telemetry off, or say that the eval extra is missing. Callers
+    then import the names they use (already loaded)."""
     os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")  # no telemetry from a private corpus
     try:
-        import ragas.metrics.collections as collections
-        from ragas.embeddings.base import BaseRagasEmbedding
-        from ragas.llms import llm_factory
+        import ragas.metrics.collections  # noqa: F401
+        from ragas.embeddings.base import BaseRagasEmbedding  # noqa: F401
+        from ragas.llms import llm_factory  # noqa: F401
     except ImportError as e:
         raise DatasetError("--judge", "needs the eval extra: pip install -e '.[eval]' "
                                       f"({e})") from e
-    return collections, BaseRagasEmbedding, llm_factory
 
 
-def _embeddings(embedder: Embedder) -> Any:
-    _, base, _ = _ragas()
+def _embeddings(embedder: Embedder) -> BaseRagasEmbedding:
+    _ragas()
+    from ragas.embeddings.base import BaseRagasEmbedding
 
-    class LocalEmbeddings(base):  # type: ignore[misc, valid-type]
+    class LocalEmbeddings(BaseRagasEmbedding):
         """docqa's embedder for AnswerRelevancy (no second embedding endpoint needed)."""
 
         def embed_text(self, text: str, **kwargs: Any) -> list[float]:
@@ -53,13 +59,16 @@ def _embeddings(embedder: Embedder) -> Any:
 
 
 def build_metrics(model: str, *, base_url: str | None, api_key: str, embedder: Embedder,
-                  names: Sequence[str] = METRICS) -> dict[str, Any]:
+                  names: Sequence[str] = METRICS) -> dict[str, BaseMetric]:
     from retrieval.adapters.openai_compat import make_async_client
 
-    collections, _, llm_factory = _ragas()
+    _ragas()
+    import ragas.metrics.collections as collections
+    from ragas.llms import llm_factory
+
     client = make_async_client(api_key, base_url, timeout_s=60)
     llm = llm_factory(model, provider="openai", client=client)
-    makers = {
+    makers: dict[str, Callable[[], BaseMetric]] = {
         "faithfulness": lambda: collections.Faithfulness(llm=llm),
         "answer_relevancy": lambda: collections.AnswerRelevancy(
             llm=llm, embeddings=_embeddings(embedder)),
@@ -70,9 +79,9 @@ def build_metrics(model: str, *, base_url: str | None, api_key: str, embedder: E
     return {name: makers[name]() for name in names}
 
 
-async def _score(name: str, metric: Any, r: QuestionResult) -> float | None:
+async def _score(name: str, metric: BaseMetric, r: QuestionResult) -> float | None:
     contexts = list(r.contexts)
-    by_metric: dict[str, dict[str, Any]] = {
+    by_metric: dict[str, dict[str, str | list[str]]] = {
         "faithfulness": {"user_input": r.item.question, "response": r.answer,
                          "retrieved_contexts": contexts},
         "answer_relevancy": {"user_input": r.item.question, "response": r.answer},

@@ -5,7 +5,7 @@ answer or a document is escaped."""
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import Any, TypedDict
 
 from evals.run import ordered
 
@@ -23,6 +23,13 @@ th{background:#f5f6fa}.num{text-align:right;font-variant-numeric:tabular-nums}
 code{background:#f3f4f8;padding:0 .25rem;border-radius:3px}
 """
 _PALETTE = ("#2f6fdf", "#e07b00", "#17803d", "#8e44ad", "#b42318", "#0f8b8d", "#6b7280")
+
+
+class TrendRun(TypedDict):
+    """One run in a report's ``trend``: when it started and its metrics."""
+
+    started_at: str
+    metrics: dict[str, float]
 
 
 def _num(value: float | None, digits: int = 3) -> str:
@@ -53,7 +60,7 @@ def bars(metrics: dict[str, float], previous: dict[str, float]) -> str:
     return "".join(out)
 
 
-def trend(runs: list[dict[str, Any]], names: list[str]) -> str:
+def trend(runs: list[TrendRun], names: list[str]) -> str:
     """One line per metric over the runs of this dataset (oldest left), scale 0..1."""
     width, height, pad = 760, 220, 36
     n = len(runs)

@@ -11,24 +11,33 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from evals.answer_checks import PageTexts, semantic_similarity, string_similarity
+from evals.answer_checks import (
+    PageTexts,
+    holds_fact,
+    semantic_similarity,
+    string_similarity,
+)
 from evals.financebench import holds_figure
+from evals.gate import LOWER_IS_BETTER
 from evals.golden import GoldenItem
 from evals.metrics import hit_at, mrr, ndcg_at, recall_at, unique
+from retrieval.answer.conversation import standalone_offline
 from retrieval.answer.pipeline import Answerer
 from retrieval.kernel import Kernel
-from retrieval.ports import ChatModel
+from retrieval.ports import ChatModel, Message
 from retrieval.search.retriever import Mode, Retriever, SearchResult
 from retrieval.timings import CORE_STAGES, percentile
 from retrieval.types import Hit
 
 RETRIEVAL_METRICS = ("hit@5", "hit@10", "recall@100", "mrr", "ndcg@10")
-ANSWER_METRICS = ("refusal_accuracy", "answer_rate", "citation_validity",
-                  "semantic_similarity", "string_similarity", "figure_match")
+ANSWER_METRICS = ("answer_correctness", "refusal_accuracy", "answer_rate",
+                  "citation_validity", "semantic_similarity", "string_similarity",
+                  "figure_match", "supported_rate", "standalone_kept")
+
 JUDGE_METRICS = ("faithfulness", "answer_relevancy", "context_precision", "context_recall",
                  "factual_correctness")
-#: higher is better for every metric above; the gate and the diff rely on it
-ALL_METRICS = (*RETRIEVAL_METRICS, *ANSWER_METRICS, *JUDGE_METRICS)
+#: higher is better for every metric above except LOWER_IS_BETTER (the gate knows which)
+ALL_METRICS = (*RETRIEVAL_METRICS, *ANSWER_METRICS, *JUDGE_METRICS, *LOWER_IS_BETTER)
 
 
 def ordered(metrics: dict[str, Any]) -> list[str]:
@@ -60,6 +69,9 @@ class QuestionResult:
     scores: dict[str, float]  # ranking metrics, for items with references
     answer: str = ""
     refused: bool | None = None
+    standalone: str = ""
+    supported: bool | None = None
+    correct: bool | None = None  # every key fact present and not refused
     citations: int = 0
     valid_citations: int = 0
     semantic: float | None = None
@@ -75,6 +87,8 @@ class QuestionResult:
     def as_json(self) -> dict[str, object]:
         return {"id": self.item.id, "question": self.item.question,
                 "reference": self.item.answer, "tags": list(self.item.tags),
+                "facts": list(self.item.facts), "standalone": self.standalone,
+                "correct": self.correct, "supported": self.supported,
                 "relevant": sorted(self.item.relevant), "retrieved": list(self.retrieved),
                 "scores": self.scores, "answer": self.answer, "refused": self.refused,
                 "citations": self.citations, "valid_citations": self.valid_citations,
@@ -135,7 +149,10 @@ def evaluate(services: Kernel, items: Sequence[GoldenItem], options: RunOptions,
     results = []
     for done, item in enumerate(items, start=1):
         t0 = time.perf_counter()
-        found = retriever.search(item.question, groups=item.readers, k=options.k,
+        # A conversation item is searched as the answerer searches it: made standalone.
+        searched = (standalone_offline(item.question, [t.question for t in item.history])
+                    if item.history else item.question)
+        found = retriever.search(searched, groups=item.readers, k=options.k,
                                  mode=options.mode, doc_aware=options.doc_aware,
                                  merge=options.merge)
         search_ms = round((time.perf_counter() - t0) * 1000, 2)
@@ -153,10 +170,15 @@ def evaluate(services: Kernel, items: Sequence[GoldenItem], options: RunOptions,
 def _answer(result: QuestionResult, answerer: Answerer, services: Kernel,
             pages: PageTexts) -> QuestionResult:
     item = result.item
-    answer = answerer.ask(item.question, groups=item.readers)
+    history = [m for t in item.history
+               for m in (Message("user", t.question), Message("assistant", t.answer))]
+    answer = answerer.ask(item.question, groups=item.readers, history=history)
     answered = not answer.refused and not item.unanswerable and bool(item.answer)
+    correct = (not answer.refused and all(holds_fact(answer.text, f) for f in item.facts)
+               if item.facts and not item.unanswerable else None)
     return replace(
-        result, answer=answer.text, refused=answer.refused, citations=len(answer.citations),
+        result, answer=answer.text, refused=answer.refused, standalone=answer.standalone,
+        supported=answer.supported, correct=correct, citations=len(answer.citations),
         valid_citations=pages.count_valid(answer.citations),
         semantic=(semantic_similarity(services.embedder, answer.text, item.answer)
                   if answered else None),
@@ -198,6 +220,15 @@ def summarise(results: Sequence[QuestionResult], options: RunOptions,
     else:
         values["refusal_accuracy"] = _mean([float(bool(r.refused)) for r in unanswerable])
         values["answer_rate"] = _mean([float(not r.refused) for r in answerable])
+        values["false_refusal_rate"] = _mean([float(bool(r.refused)) for r in answerable])
+        values["answer_correctness"] = _mean([float(r.correct) for r in results
+                                              if r.correct is not None])
+        values["supported_rate"] = _mean([float(bool(r.supported)) for r in answerable
+                                          if not r.refused])
+        # Topic switches must be searched exactly as asked (never merged with history).
+        values["standalone_kept"] = _mean([float(r.standalone == r.item.question)
+                                           for r in results
+                                           if "topic-switch" in r.item.tags and r.standalone])
         cited = sum(r.citations for r in results)
         values["citation_validity"] = (sum(r.valid_citations for r in results) / cited
                                        if cited else None)
@@ -207,7 +238,11 @@ def summarise(results: Sequence[QuestionResult], options: RunOptions,
                                              if r.string is not None])
         values["figure_match"] = _mean([float(r.figure) for r in results
                                         if r.figure is not None])
-        reasons = {"refusal_accuracy": "no question is tagged unanswerable",
+        reasons = {"answer_correctness": "no question lists key facts",
+                   "false_refusal_rate": "no answerable question",
+                   "supported_rate": "no question was answered",
+                   "standalone_kept": "no question is tagged topic-switch",
+                   "refusal_accuracy": "no question is tagged unanswerable",
                    "answer_rate": "no answerable question",
                    "citation_validity": "no answer carried a citation",
                    "semantic_similarity": "no question was answered",

@@ -71,6 +71,15 @@ def _heading(line: str, markdown: bool) -> tuple[int, str] | None:
     return None
 
 
+def first_heading(page: str, markdown: bool) -> str:
+    """The first line of ``page`` the chunker would take for a heading ("" when none)."""
+    for line in page.split("\n"):
+        heading = _heading(line.rstrip(), markdown)
+        if heading is not None and heading[1]:
+            return heading[1]
+    return ""
+
+
 class _Sections:
     def __init__(self) -> None:
         self.stack: list[tuple[int, str]] = []

@@ -9,6 +9,13 @@ import unicodedata
 from collections import Counter
 
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+#: NUL and the other control characters (not tab, newline, carriage return): a PDF's text layer
+#: or a metadata field can hold them, and they break display, logs and JSON consumers
+_CONTROL = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
+#: a content hash or a UUID, possibly with a re-index suffix (the name of a stored original)
+_HASHLIKE = re.compile(r"[0-9a-f]{12,}(-r[0-9a-f]+)?|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}",
+                       re.I)
+_WORD = re.compile(r"[^\W\d_]{2,}")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n\s*([a-z])")
 _DIGITS = re.compile(r"\d+")
 _EDGE_LINES = 4  # how many lines at the top and bottom of a page may be header/footer
@@ -17,11 +24,28 @@ _EDGE_LINES = 4  # how many lines at the top and bottom of a page may be header/
 def normalise_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub(lambda m: "\n" if m.group() in "\x0b\x0c" else "", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     text = _HYPHEN_BREAK.sub(r"\1\2", text)
     text = re.sub(r"[ \u00a0]{2,}", " ", text)
     text = re.sub(r" +\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def clean_title(title: str) -> str:
+    """A title on one line: Unicode NFKC, without control or invisible characters."""
+    title = _INVISIBLE.sub("", unicodedata.normalize("NFKC", title))
+    return " ".join(_CONTROL.sub("", title).split())
+
+
+def is_identifier(title: str) -> bool:
+    """Whether a title names nothing a reader recognises: empty, a hash, or an identifier
+    such as an SEC accession number ("0000764478-17-000008") or "DOC_20170001"."""
+    t = title.strip()
+    if not t or _HASHLIKE.fullmatch(t) or not _WORD.search(t):
+        return True
+    digits = sum(c.isdigit() for c in t)
+    return " " not in t and len(t) >= 8 and digits * 3 >= len(t)
 
 
 def _shape(line: str) -> str:

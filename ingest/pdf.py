@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Any
 
 import pypdf
 from pypdf.errors import (
@@ -45,7 +44,7 @@ def _layout_lines(text: str) -> str:
     return "\n".join(lines)
 
 
-def _page_text(page: Any) -> str:
+def _page_text(page: pypdf.PageObject) -> str:
     """Layout mode keeps table rows together; the plain mode is the fallback when layout
     fails or finds nothing (it trips on some fonts and rotated pages)."""
     try:
@@ -58,7 +57,7 @@ def _page_text(page: Any) -> str:
     return str(page.extract_text() or "")
 
 
-def _has_images(page: Any) -> bool:
+def _has_images(page: pypdf.PageObject) -> bool:
     try:
         resources = page.get("/Resources")
         resources = resources.get_object() if resources is not None else None

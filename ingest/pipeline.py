@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.chunking import ChunkDraft, Chunker
+from ingest.chunking import ChunkDraft, Chunker, first_heading
 from ingest.document import ParsedDocument
 from ingest.markup import read_html, read_markdown, read_text
-from ingest.normalise import normalise_pages
+from ingest.normalise import clean_title, is_identifier, normalise_pages
 from ingest.pdf import read_pdf
 from ingest.sources import SourceFile, discover
+from retrieval.access import GroupError, check_groups
 from retrieval.errors import DocqaError, IngestError, NotFoundError
 from retrieval.kernel import Kernel
 from retrieval.store.points import IndexedChunk
@@ -34,6 +35,7 @@ from retrieval.types import (
     DocStatus,
     DocumentRecord,
     FailedFile,
+    GroupChange,
     IngestReport,
     TextRecord,
 )
@@ -86,8 +88,39 @@ def _heading_text(title: str, section: str) -> str:
     return embedding_text(title, section, "")
 
 
+def explicit_groups(groups: Sequence[str]) -> tuple[str, ...]:
+    """Groups given on purpose: valid names (``check_groups``), at least one. An empty list
+    is an error, never "everyone": publishing must be asked for by name."""
+    clean = check_groups(groups)
+    if not clean:
+        raise GroupError(f"No group was given: name at least one group (use {EVERYONE!r} to "
+                         "share with everyone).")
+    return clean
+
+
+def choose_title(title: str, pages: Sequence[str], markdown: bool, source: str) -> str:
+    """The document's title; one that is empty, a hash or an identifier (an SEC filing's
+    accession number) gives way to the first heading, then to the file name."""
+    title = clean_title(title)
+    if not is_identifier(title):
+        return title
+    heading = clean_title(first_heading(pages[0], markdown)) if pages else ""
+    if not is_identifier(heading):
+        return heading
+    stem = Path(source).stem
+    return clean_title(stem.replace("_", " ").replace("-", " ")) if not is_identifier(
+        stem) else clean_title(stem) or clean_title(source)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _log_change(change: GroupChange, report: IngestReport | None = None) -> None:
+    log.warning("groups of %s changed from %s to %s", change.path, ",".join(change.before),
+                ",".join(change.after))
+    if report is not None:
+        report.groups_changed.append(change)
 
 
 def make_chunks(doc_id: str, version: str, source: str, title: str,
@@ -126,28 +159,32 @@ class Ingestor:
         self.embed_seconds = 0.0
 
     # -- public API ------------------------------------------------------------------------
-    def ingest(self, paths: Sequence[Path], groups: Sequence[str] = (EVERYONE,),
+    def ingest(self, paths: Sequence[Path], groups: Sequence[str] | None = None,
                uploaded_by: str | None = None,
                progress: ProgressCallback | None = None) -> IngestReport:
+        """Index the files under ``paths``. ``groups`` None keeps the groups of documents
+        already indexed (new ones are shared with everyone); given, they become the groups of
+        every document, and each change is logged and reported."""
         files, missing = discover(paths)
         report = self.ingest_files(files, groups, uploaded_by, progress)
         report.failed[:0] = missing
         return report
 
-    def ingest_files(self, files: Sequence[SourceFile], groups: Sequence[str] = (EVERYONE,),
+    def ingest_files(self, files: Sequence[SourceFile], groups: Sequence[str] | None = None,
                      uploaded_by: str | None = None,
                      progress: ProgressCallback | None = None, *,
                      force: bool = False) -> IngestReport:
         """Index ``files``; unchanged ones are skipped unless ``force`` (a re-index, e.g.
-        after the chunking settings changed), which writes them again as a new version."""
+        after the chunking settings changed), which writes them again as a new version.
+        ``groups``: as for ``ingest``."""
         started = time.perf_counter()
-        groups = tuple(sorted(set(groups))) or (EVERYONE,)
+        wanted = None if groups is None else explicit_groups(groups)
         uploader = uploaded_by or self.services.settings.user
         notify = progress or (lambda _p: None)
         report = IngestReport()
         claimed: set[str] = set()  # content hashes taken by earlier files of this batch
         for done, prepared in enumerate(self._prepared(files, claimed, force), start=1):
-            self._commit(prepared, groups, uploader, report, done, len(files), notify)
+            self._commit(prepared, wanted, uploader, report, done, len(files), notify)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -172,16 +209,22 @@ class Ingestor:
         if not record.stored_path or not original.is_file():
             raise IngestError(record.source, "its original file is not stored (it never "
                                              "indexed); upload it again")
-        return self.ingest_files([SourceFile(original, record.source)], record.groups,
+        return self.ingest_files([SourceFile(original, record.source, record.title)], None,
                                  record.uploaded_by or None, progress, force=True)
 
     def set_groups(self, ref: str, groups: Sequence[str]) -> DocumentRecord:
+        """Change who may read a document (logged); an empty list is an error."""
+        clean = explicit_groups(groups)
         record = self.services.catalog.find(ref)
         if record is None:
             raise NotFoundError(f"document {ref!r}")
-        clean = tuple(sorted(set(groups))) or (EVERYONE,)
-        self.services.index.set_groups(record.doc_id, clean)
-        return self.services.catalog.update(record.doc_id, groups=clean)
+        if record.groups != clean:
+            _log_change(GroupChange(record.source, record.groups, clean))
+        return self._store_groups(record.doc_id, clean)
+
+    def _store_groups(self, doc_id: str, groups: tuple[str, ...]) -> DocumentRecord:
+        self.services.index.set_groups(doc_id, groups)
+        return self.services.catalog.update(doc_id, groups=groups)
 
     # -- stage 1: read, parse, chunk (worker thread) --------------------------------------
     def _prepared(self, files: Sequence[SourceFile], claimed: set[str],
@@ -217,7 +260,9 @@ class Ingestor:
             claimed.add(digest)
             parsed = self._parse(file, raw)
             pages = normalise_pages(list(parsed.pages))
-            parsed = ParsedDocument(parsed.title, tuple(pages), parsed.image_only_pages,
+            title = file.title or choose_title(parsed.title, pages, parsed.markdown_headings,
+                                               file.source)
+            parsed = ParsedDocument(title, tuple(pages), parsed.image_only_pages,
                                     parsed.markdown_headings)
             prepared.parsed = parsed
             if not any(p.strip() for p in pages):
@@ -257,20 +302,27 @@ class Ingestor:
         return reader(file.path, raw)
 
     # -- stage 2: embed, write, commit, publish (main thread) -----------------------------
-    def _commit(self, prepared: _Prepared, groups: tuple[str, ...], uploader: str,
+    def _commit(self, prepared: _Prepared, wanted: tuple[str, ...] | None, uploader: str,
                 report: IngestReport, done: int, total: int, notify: ProgressCallback) -> None:
         file = prepared.file
-        catalog = self.services.catalog
+        existing = self.services.catalog.get(file.doc_id)
+        # Groups belong to the document: kept unless given on purpose (``wanted``).
+        current = existing.groups if existing else None
+        groups = wanted or current or (EVERYONE,)
+        change = (GroupChange(file.source, current, groups)
+                  if current is not None and current != groups else None)
         if prepared.skip_reason:
-            existing = catalog.get(file.doc_id)
-            if existing and prepared.skip_reason == "unchanged" and existing.groups != groups:
-                self.set_groups(file.doc_id, groups)
+            if existing and prepared.skip_reason == "unchanged" and change is not None:
+                self._store_groups(file.doc_id, groups)
+                _log_change(change, report)
             report.skipped.append(file.source)
             notify(Progress("skipped", file.source, done, total, message=prepared.skip_reason))
             return
         if not prepared.error:
             try:
                 self._write(prepared, groups, uploader, report, done, total, notify)
+                if change is not None:
+                    _log_change(change, report)
                 return
             except DocqaError as e:
                 prepared.error = str(e)
@@ -365,7 +417,7 @@ def ingest_records(services: Kernel, records: Sequence[TextRecord],
     started = time.perf_counter()
     settings = services.settings
     chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap, fits=services.embedder.fits)
-    clean_groups = tuple(sorted(set(groups))) or (EVERYONE,)
+    clean_groups = explicit_groups(groups)
     notify = progress or (lambda _p: None)
     report = IngestReport()
     batch: list[tuple[DocumentRecord, list[Chunk]]] = []
@@ -391,16 +443,17 @@ def ingest_records(services: Kernel, records: Sequence[TextRecord],
         if existing and existing.version == version:
             report.skipped.append(item.source)
             continue
-        parsed = ParsedDocument(item.title, (normalise_pages([item.text])[0],))
-        drafts = chunker.chunk(parsed, functools.partial(_heading_text, item.title))
+        title = clean_title(item.title)
+        parsed = ParsedDocument(title, (normalise_pages([item.text])[0],))
+        drafts = chunker.chunk(parsed, functools.partial(_heading_text, title))
         if not drafts:
             report.failed.append(FailedFile(item.source, "the document contains no text"))
             continue
         stamp = _now()
-        chunks = make_chunks(doc_id, version, item.source, item.title, drafts, clean_groups,
+        chunks = make_chunks(doc_id, version, item.source, title, drafts, clean_groups,
                              stamp)
         record = DocumentRecord(
-            doc_id=doc_id, source=item.source, title=item.title, version=version,
+            doc_id=doc_id, source=item.source, title=title, version=version,
             status=DocStatus.INDEXED, error="", pages=1, chunks=len(chunks), ocr_pages=(),
             groups=clean_groups, uploaded_by=uploaded_by or settings.user, ingested_at=stamp,
             size_bytes=len(item.text.encode()), stored_path="", published=False)

@@ -18,6 +18,7 @@ SUPPORTED_LABEL = "PDF, Markdown (.md), plain text (.txt) or HTML"
 class SourceFile:
     path: Path
     source: str  # the name shown to people and cited; unique per document
+    title: str = ""  # kept as is when given (a re-index); otherwise taken from the document
 
     @property
     def doc_id(self) -> str:

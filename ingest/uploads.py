@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from ingest.pipeline import Ingestor, Progress
 from ingest.sources import SUPPORTED, SUPPORTED_LABEL, SourceFile
@@ -50,6 +51,15 @@ class UploadJob:
     @property
     def done(self) -> bool:
         return self.state in FINAL
+
+
+class _JobChanges(TypedDict, total=False):
+    """The fields of an ``UploadJob`` that change while it runs."""
+
+    state: str
+    fraction: float
+    message: str
+    finished_at: float | None
 
 
 SWITCH_INTERVAL_S = 0.0005
@@ -180,10 +190,10 @@ class UploadQueue:
         self._pool.shutdown(wait=True, cancel_futures=False)
 
     # -- working ---------------------------------------------------------------------------
-    def _set(self, job_id: str, **changes: object) -> None:
+    def _set(self, job_id: str, **changes: Unpack[_JobChanges]) -> None:
         with self._lock:
             job = self._jobs[job_id]
-            self._jobs[job_id] = replace(job, **changes)  # type: ignore[arg-type]
+            self._jobs[job_id] = replace(job, **changes)
 
     def _on_progress(self, job_id: str, step: Progress) -> None:
         if step.stage == "embedding":

@@ -42,7 +42,8 @@ class Kernel:
         s = self.settings
         return AnswerOptions(top_k=s.top_k, context_tokens=s.context_tokens,
                              answer_tokens=s.answer_tokens, price_in_per_m=s.llm_price_in,
-                             price_out_per_m=s.llm_price_out)
+                             price_out_per_m=s.llm_price_out,
+                             deadline_s=s.llm_deadline_s)
 
     def new_answerer(self, chat: ChatModel | None, *, retriever: Retriever | None = None,
                      options: AnswerOptions | None = None) -> Answerer:

@@ -79,11 +79,16 @@ class ChatModel(ABC):
     context_window: int
 
     @abstractmethod
-    def stream(self, messages: Sequence[Message], *, max_tokens: int) -> Iterator[Delta]:
-        """Stream the reply. Raises ``ModelError`` (also mid-stream) when the model fails."""
+    def stream(self, messages: Sequence[Message], *, max_tokens: int,
+               deadline_s: float | None = None) -> Iterator[Delta]:
+        """Stream the reply. Raises ``ModelError`` (also mid-stream) when the model fails,
+        when the stream ends before the model said it finished, or when the whole reply
+        (retries included) takes longer than ``deadline_s``."""
 
-    def complete(self, messages: Sequence[Message], *, max_tokens: int) -> str:
-        return "".join(d.text for d in self.stream(messages, max_tokens=max_tokens))
+    def complete(self, messages: Sequence[Message], *, max_tokens: int,
+                 deadline_s: float | None = None) -> str:
+        return "".join(d.text for d in self.stream(messages, max_tokens=max_tokens,
+                                                   deadline_s=deadline_s))
 
 
 # -- PointStore -------------------------------------------------------------------------------

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     user: str = Field(default_factory=getpass.getuser, description="Recorded as uploader.")
     llm_model: str = Field("gpt-4o-mini", description="Chat model when OPENAI_API_KEY is set.")
     llm_timeout_s: float = Field(30.0, gt=0, description="Timeout of one model request.")
+    llm_deadline_s: float = Field(
+        60.0, gt=0, description="Most seconds one answer may wait for the model, retries and "
+                                "streaming included; then the extractive answer is given.")
     llm_retries: int = Field(2, ge=0, le=10,
                              description="Retries on 429/5xx/timeouts, with exponential backoff.")
     llm_context_tokens: int = Field(
@@ -53,12 +56,15 @@ class Settings(BaseSettings):
         True, description="Search each sentence of a long question inside the documents it "
                           "names, too (better recall; +20-40 ms on long questions).")
     refuse_below: float = Field(
-        0.34, ge=0, le=1,
+        0.36, ge=0, le=1,
         description="Extractive answers: refuse when the best sentence scores below this "
                     "(calibrated on data/eval/golden.jsonl).")
     users_file: Path | None = Field(
         None, description="Users file for the app's login (default: data_dir/users.yaml).")
-    login_days: float = Field(7.0, gt=0, description="Days a browser stays logged in.")
+    session_hours: float = Field(
+        8.0, gt=0, description="A login to the app ends this many hours after it began.")
+    session_idle_minutes: float = Field(
+        60.0, gt=0, description="A login to the app ends after this many minutes unused.")
     sso_username_claim: str = Field(
         "email", description="Single sign-on: the claim that names the user (else `sub`).")
     sso_roles_claim: str = Field("roles", description="Single sign-on: the claim with roles.")
@@ -116,6 +122,10 @@ class Settings(BaseSettings):
     @property
     def users_path(self) -> Path:
         return self.users_file or self.data_dir / "users.yaml"
+
+    @property
+    def sessions_path(self) -> Path:
+        return self.data_dir / "sessions.sqlite3"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -14,7 +14,9 @@ _ABBREVIATIONS = re.compile(
 )
 # Quotation marks are dropped (models add or drop them around words); dashes become one.
 _FOLD = str.maketrans({"“": "", "”": "", "„": "", '"': "", "‘": "'", "’": "'", "–": "-",
-                       "—": "-", "‑": "-", "−": "-", "\u00a0": " "})
+                       "—": "-", "‑": "-", "−": "-", "\u00a0": " ",
+                       # the prompt's escaped angle brackets (answer/prompts.py) fold back
+                       "‹": "<", "›": ">"})
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*")
 
 

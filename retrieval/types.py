@@ -90,6 +90,15 @@ class FailedFile:
     error: str
 
 
+@dataclass(frozen=True)
+class GroupChange:
+    """A document whose reader groups an ingest changed on purpose (``--groups`` given)."""
+
+    path: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+
 @dataclass
 class IngestReport:
     ingested: list[str] = field(default_factory=list)
@@ -99,6 +108,7 @@ class IngestReport:
     chunks: int = 0
     pages: int = 0
     seconds: float = 0.0
+    groups_changed: list[GroupChange] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -109,6 +119,8 @@ class IngestReport:
             "chunks": self.chunks,
             "pages": self.pages,
             "seconds": round(self.seconds, 3),
+            "groups_changed": [{"path": c.path, "from": list(c.before), "to": list(c.after)}
+                               for c in self.groups_changed],
         }
 
 

@@ -50,7 +50,9 @@ _ERROR_KINDS = {
 
 @dataclass
 class Reply:
-    """One scripted answer. ``kind`` is one of text | status | hang | malformed | drop."""
+    """One scripted answer. ``kind`` is one of text | status | hang | malformed | drop |
+    unterminated (the body ends cleanly without a finish chunk or [DONE]) | trickle (SSE
+    keep-alive comments every ``chunk_delay_s`` for ``delay_s``, then the text)."""
 
     kind: str = "text"
     text: str = ""          # kind="text"/"hang": the assistant content
@@ -60,7 +62,8 @@ class Reply:
     chunk_delay_s: float = 0.0  # streaming: pause after each content chunk (a slow model)
 
     def __post_init__(self) -> None:
-        if self.kind not in ("text", "status", "hang", "malformed", "drop"):
+        if self.kind not in ("text", "status", "hang", "malformed", "drop", "unterminated",
+                             "trickle"):
             raise ValueError(f"unknown reply kind: {self.kind!r}")
 
 
@@ -363,6 +366,15 @@ class FakeOpenAI:
             h.close_connection = True
             return
         send(delta({"role": "assistant", "content": "", "refusal": None}))
+        if reply.kind == "trickle":
+            until = time.monotonic() + reply.delay_s
+            while time.monotonic() < until:
+                try:
+                    send(b": keep-alive\n\n")
+                    h.wfile.flush()
+                except OSError:  # the client hung up (its deadline)
+                    return
+                time.sleep(reply.chunk_delay_s or 0.2)
         text, step = reply.text, reply.chunk_chars if reply.chunk_chars > 0 else len(reply.text)
         for start in range(0, len(text), max(step, 1)):
             send(delta({"content": text[start:start + step]}))
@@ -374,6 +386,9 @@ class FakeOpenAI:
                 return
         if reply.kind == "drop":  # empty text: drop after the role chunk
             h.close_connection = True
+            return
+        if reply.kind == "unterminated":  # a clean end of the body, but no end of the reply
+            h.wfile.write(b"0\r\n\r\n")
             return
         send(delta({}, finish="stop"))
         if include_usage:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from retrieval.adapters.openai_compat import OpenAIChatModel, make_client
+from retrieval.answer.citations import cited_numbers
 from retrieval.answer.pipeline import Answerer
 from retrieval.errors import QuestionError
 from retrieval.ports import Message
@@ -69,7 +70,9 @@ def test_every_picked_sentence_has_its_own_citation(sample_services: Any) -> Non
     answer = sample_services.answerer(offline=True).ask(
         "What is the hotel cap per night in Munich?")
     assert answer.citations and all(c.verified for c in answer.citations)
-    assert len(answer.citations) == answer.text.count("[")
+    # One card per cited passage, numbered in order of first appearance, no gaps.
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert set(cited_numbers(answer.text)) == {c.n for c in answer.citations}
     assert any("175" in c.quote for c in answer.citations)
 
 
@@ -185,6 +188,69 @@ def test_a_follow_up_is_rewritten_with_the_history(sample_services: Any,
     assert answer.standalone == LEAVE_Q
     assert f"Question: {LEAVE_Q}" in final["messages"][-1]["content"]
     assert any(m["content"] == "Tell me about annual leave." for m in final["messages"])
+
+
+@pytest.mark.parametrize(("reply", "why"), [
+    (Reply(text="   \n "), "an empty reply"),
+    (Reply(text="New employees get 28 days of leave per year, plus a bonus day."),
+     "cites no source"),
+    (Reply(text="Employees get 99 days of leave [1]. I could not find this in the documents."),
+     "both states facts and says it could not find them"),
+    (Reply(kind="unterminated", text="New employees get 28 days [1]."),
+     "ended before the model said it had finished"),
+], ids=["empty", "no-citation", "claims-and-refusal", "unterminated"])
+def test_a_reply_that_cannot_be_trusted_falls_back(sample_services: Any, fake: FakeOpenAI,
+                                                   reply: Reply, why: str) -> None:
+    fake.queue(reply)
+    events = list(llm_answerer(sample_services, fake, retries=0).stream(LEAVE_Q))
+    answer = events[-1].answer
+    assert answer is not None and answer.mode == "fallback", answer
+    assert any(why in w for w in answer.warnings), answer.warnings
+    assert any(e.kind == "reset" for e in events)
+    assert "28" in answer.text and answer.citations and answer.supported
+
+
+def test_a_real_quote_beside_an_invented_claim_is_not_supported(sample_services: Any,
+                                                                fake: FakeOpenAI) -> None:
+    reply, n = cited_reply(sample_services, LEAVE_Q, "28 days")
+    quotes = reply[reply.index("<quotes>"):]
+    fake.queue(Reply(text=f"Employees get 99 days of leave [{n}].\n{quotes}"))
+    answer = llm_answerer(sample_services, fake).ask(LEAVE_Q)
+    assert answer.mode == "llm" and answer.verified  # the quote itself exists...
+    assert not answer.supported and not answer.citations[0].supported  # ...the 99 does not
+    assert any("may not answer the question" in w for w in answer.warnings)
+    body = answer.as_json()
+    assert body["verified"] is True and body["supported"] is False
+    assert body["citations"][0]["supported"] is False  # type: ignore[index]
+
+
+def test_one_deadline_covers_retries_and_a_trickling_stream(sample_services: Any,
+                                                            fake: FakeOpenAI) -> None:
+    import time
+
+    fake.queue(Reply(kind="trickle", delay_s=30, chunk_delay_s=0.2, text="28 days [1]."))
+    answerer = llm_answerer(sample_services, fake, timeout_s=5.0, retries=0)
+    from dataclasses import replace
+
+    answerer.options = replace(answerer.options, deadline_s=2.0)
+    t0 = time.monotonic()
+    answer = answerer.ask(LEAVE_Q)
+    assert time.monotonic() - t0 < 10  # keep-alives would otherwise hold it for 30 s
+    assert answer.mode == "fallback"
+    assert any("no complete reply in the time" in w for w in answer.warnings), answer.warnings
+
+
+def test_a_standalone_question_is_never_merged_with_the_previous_one(
+        sample_services: Any) -> None:
+    answerer = sample_services.answerer(offline=True)
+    history = [Message("user", "What is the operating temperature of the EL-420?"),
+               Message("assistant", "-20 to +60 °C [1].")]
+    for question in ("Does Kestrelmoor offer employee stock options?", "asdfzxcv"):
+        assert answerer.ask(question, history=history).standalone == question
+    zurich = [Message("user", "What is the hotel cap per night in Zurich?"),
+              Message("assistant", "CHF 260 [1].")]
+    vienna = answerer.ask("and in Vienna?", history=zurich)
+    assert vienna.standalone == "What is the hotel cap per night in Vienna?"
 
 
 # -- the command line ------------------------------------------------------------------------

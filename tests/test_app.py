@@ -33,11 +33,37 @@ def add_users(store: UserStore) -> None:
     store.add("root", PASSWORDS["root"], role="admin", name="Root <b>Admin</b>")
 
 
+#: session_state key of the test's stand-in for the session cookie (AppTest cannot send
+#: cookies: st.context.cookies comes from a browser's websocket handshake)
+TEST_COOKIE = "test-session-cookie"
+
+
+def log_in(at: AppTest, services: Any, username: str) -> str:
+    """Sign ``at`` in as a browser would after POST /session/login: a session row in the
+    store, its token in the cookie the page reads (the login route is tests/test_websession)."""
+    from ui.websession import stores
+
+    sessions, users = stores(services.settings)
+    user = users.get(username)
+    assert user is not None
+    token = sessions.create(user.username, user.stamp)
+    at.session_state[TEST_COOKIE] = token
+    return token
+
+
 @pytest.fixture
 def app_for(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
     """An AppTest of ui/app.py whose shared services are the given ones; signed in as
-    ``username`` when given (the login form itself is tested separately)."""
+    ``username`` when given, through a session made in the session store."""
+    import streamlit as st
+
     import ui.common
+    import ui.websession
+
+    # Each AppTest carries its own "cookie" (in its session state), read where the app reads
+    # the browser's cookie; everything else of the login is the app's own code.
+    monkeypatch.setattr(ui.websession, "session_token",
+                        lambda: st.session_state.get(TEST_COOKIE))
 
     def make(services: Any, username: str | None = None) -> AppTest:
         add_users(UserStore(services.settings.users_path))
@@ -46,9 +72,7 @@ def app_for(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]
         ui.common.shared_uploads.clear()
         at = AppTest.from_file(APP, default_timeout=120)
         if username:
-            at.session_state["authentication_status"] = True
-            at.session_state["username"] = username
-            at.session_state["name"] = username
+            log_in(at, services, username)
         return at
 
     yield make
@@ -72,23 +96,61 @@ def texts(at: AppTest) -> str:
     return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
 
 
-def test_login_is_required_and_checks_the_password(sample_services: Any,
-                                                   app_for: Callable[..., AppTest]) -> None:
+def test_login_is_required_and_the_form_posts_to_the_login_route(
+        sample_services: Any, app_for: Callable[..., AppTest]) -> None:
     at = app_for(sample_services).run()
     assert not at.exception
     assert len(at.chat_input) == 0  # nothing of the app before login
-    assert [t.label for t in at.text_input] == ["Username", "Password"]
-    at.text_input[0].input("alice")
-    at.text_input[1].input("wrong-password")
-    at.button[0].click().run()
-    assert "not right" in texts(at)
-    assert len(at.chat_input) == 0
-    at.text_input[0].input("alice")
-    at.text_input[1].input(PASSWORDS["alice"])
-    at.button[0].click().run()
+    form = "".join(str(h.proto.body) for h in at.html)
+    assert 'method="post" action="/session/login"' in form
+    assert 'name="username"' in form and 'type="password"' in form
+    assert len(at.text_input) == 0  # the password never goes through the websocket
+    at.query_params["login"] = "failed"  # where the route sends a wrong password
+    at.run()
+    assert "not right" in texts(at) and len(at.chat_input) == 0
+    del at.query_params["login"]
+    at.session_state[TEST_COOKIE] = "a-token-nobody-was-given"
+    at.run()
+    assert len(at.chat_input) == 0 and "session has ended" in texts(at)
+    log_in(at, sample_services, "alice")
+    at.run()
     assert not at.exception
     assert len(at.chat_input) == 1
     assert "Signed in as **Alice**" in texts(at)
+
+
+def test_logout_and_user_changes_end_the_session_at_the_next_run(
+        open_services: Callable[..., Any], app_for: Callable[..., AppTest]) -> None:
+    from ui.websession import stores
+
+    services = open_services()
+    at = app_for(services, "alice").run()
+    assert len(at.chat_input) == 1
+    token = at.session_state[TEST_COOKIE]
+    sessions, users = stores(services.settings)
+    at.button(key="docqa-logout").click().run()
+    assert len(at.chat_input) == 0 and "logged out" in texts(at)
+    assert sessions.check(token, users.stamp_of) is None  # every copy of the cookie is dead
+    at.session_state[TEST_COOKIE] = token  # a copied cookie, used again
+    at.run()
+    assert len(at.chat_input) == 0
+
+    # a changed role (through the store) and a hand-edited users file both end the session
+    at = app_for(services, "alice").run()
+    assert len(at.chat_input) == 1
+    users.add("alice", PASSWORDS["alice"], role="admin", name="Alice", replace=True)
+    at.run()
+    assert len(at.chat_input) == 0
+    at = app_for(services, "hana").run()
+    assert len(at.chat_input) == 1
+    path = services.settings.users_path
+    path.write_text(path.read_text().replace("- hr", "- legal"))
+    at.run()
+    assert len(at.chat_input) == 0
+    at = app_for(services, "root").run()
+    users.remove("root")
+    at.run()
+    assert len(at.chat_input) == 0 and sessions.count("root") == 0
 
 
 def test_ask_streams_a_cited_answer_and_follow_ups_work(
@@ -102,7 +164,7 @@ def test_ask_streams_a_cited_answer_and_follow_ups_work(
     shown = texts(at)
     assert "175" in shown
     assert "page 4" in shown and "Travel and Expense Policy" in shown
-    assert "citations verified" in shown and "extractive" in shown
+    assert "quotes found" in shown and "extractive" in shown
     assert any(e.label == "Why these sources" for e in at.expander)
     assert len(at.feedback) == 1
     # follow-up: rewritten into a standalone question with the earlier one

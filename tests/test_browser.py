@@ -7,8 +7,12 @@ Screenshots go to $DOCQA_SCREENSHOTS (the README's come from here) or the test's
 
 from __future__ import annotations
 
+import http.client
 import os
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +34,7 @@ from tests.browser_support import (
 )
 from tests.fake_openai import FakeOpenAI, Reply
 from tests.pdfs import write_pdf
+from ui.websession import COOKIE
 
 REPO = Path(__file__).resolve().parent.parent
 USERS = {"alice": ("alice-demo-pw", "employee", ()), "hana": ("hana-demo-pw", "employee", ("hr",)),
@@ -83,16 +88,36 @@ def browser(app: App) -> Iterator[Any]:
 
 
 def _login(page: Any, app: App, user: str) -> None:
+    """Through the login form: a real POST to /session/login, whose answer sets the cookie."""
     page.goto(app.url)
     page.get_by_label("Username").fill(user)
     page.get_by_label("Password", exact=True).fill(USERS[user][0])
     page.get_by_role("button", name="Log in").click()
     page.get_by_text("Signed in as").wait_for()
-    deadline = time.monotonic() + 30  # the login cookie is written by a browser component
-    while not any(c["name"] == "docqa_login" for c in page.context.cookies()):
-        assert time.monotonic() < deadline, "the login cookie was never set"
-        time.sleep(0.1)
+    assert _session_cookie(page) is not None
     settle(page)
+
+
+def _session_cookie(page: Any) -> dict[str, Any] | None:
+    return next((c for c in page.context.cookies() if c["name"] == COOKIE), None)
+
+
+def _status(url: str, cookie: str | None = None) -> int:
+    request = urllib.request.Request(url)
+    if cookie:
+        request.add_header("Cookie", f"{COOKIE}={cookie}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return int(r.status)
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def _shows_login_form(page: Any) -> bool:
+    page.get_by_label("Password", exact=True).wait_for()
+    settle(page)
+    return (page.get_by_test_id("stChatInputTextArea").count() == 0
+            and page.get_by_text("Signed in as").count() == 0)
 
 
 def _ask(page: Any, question: str, shots: Path | None = None) -> tuple[str, bool]:
@@ -143,7 +168,7 @@ def test_employee_asks_sees_a_streamed_cited_answer_and_opens_the_page(
     assert "EUR 175 per night" in answer and "▌" not in answer
     assert "<quotes>" not in answer  # the quote list is for checking, never shown
     assert "[1] Travel and Expense Policy v2.4 · page 4" in answer
-    assert "citations verified" in answer
+    assert "quotes found" in answer
     page.screenshot(path=str(app.shots / "ask.png"), full_page=True)
 
     page.get_by_role("button", name="Open page").first.click()
@@ -238,3 +263,78 @@ def test_admin_uploads_a_pdf_waits_for_indexed_and_asks_about_it(
     page.get_by_text("Questions").first.wait_for()
     settle(page)
     page.screenshot(path=str(app.shots / "usage.png"), full_page=True)
+
+
+def test_the_session_cookie_is_httponly_dies_with_logout_and_guards_media(
+        app: App, browser: Any) -> None:
+    assert _status(f"{app.url}/_stcore/metrics") == 404
+    assert _status(f"{app.url}/_stcore/health") == 200
+    page = new_page(browser)
+    media: list[str] = []
+    page.context.on("request", lambda r: media.append(r.url)
+                    if r.url.startswith(f"{app.url}/media/") else None)
+    _login(page, app, "alice")
+    cookie = _session_cookie(page)
+    assert cookie is not None
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and not cookie["secure"]
+    assert COOKIE not in page.evaluate("document.cookie")  # page scripts cannot read it
+
+    # the cited page image arrives inside the page (a data: URI), never as a /media URL
+    app.fake.default = (Reply(
+        text="The hotel cap in Munich is EUR 175 per night [1].\n<quotes>\n[1] Munich | "
+             "Germany | 175 | 38 | EUR\n</quotes>"))
+    _ask(page, "What is the hotel cap in Munich?", app.shots)
+    page.get_by_role("button", name="Open page").first.click()
+    image = page.get_by_role("dialog").get_by_role("img").first
+    image.wait_for()
+    settle(page)
+    assert (image.get_attribute("src") or "").startswith("data:image/png;base64,")
+    assert page.evaluate("i => i.naturalWidth", image.element_handle()) > 100
+    page.keyboard.press("Escape")
+    settle(page)
+    for url in media:  # whatever the page fetched from /media: not without a session
+        assert _status(url) in (403, 404), url
+    assert not media, media  # (images and the icon travel inside the page: there is none)
+    icon = page.evaluate("document.querySelector('link[rel~=icon]')?.href || ''")
+    assert icon.startswith("data:image/png;base64,"), icon[:80]
+
+    # a copy of the cookie works while the session lives (it is a bearer token)…
+    copied = cookie["value"]
+    assert _status(f"{app.url}/media/anything.png", copied) == 404  # past the guard
+    other = new_page(browser)
+    other.context.add_cookies([{"name": COOKIE, "value": copied, "url": f"{app.url}/"}])
+    other.goto(app.url)
+    other.get_by_text("Signed in as").wait_for()
+    # …and not after logging out: a fresh browser with it lands on the login form
+    page.get_by_role("button", name="Log out").click()
+    assert _shows_login_form(page)
+    fresh = new_page(browser)
+    fresh.context.add_cookies([{"name": COOKIE, "value": copied, "url": f"{app.url}/"}])
+    fresh.goto(app.url)
+    assert _shows_login_form(fresh)
+    assert _status(f"{app.url}/media/anything.png", copied) == 403
+    for p in (page, other, fresh):
+        p.context.close()
+
+
+def test_login_behind_a_trusted_https_proxy_sets_a_secure_cookie(app: App) -> None:
+    """uvicorn trusts X-Forwarded-Proto from 127.0.0.1 (FORWARDED_ALLOW_IPS), as from a
+    TLS-terminating proxy in front; a form from another origin gets no session at all."""
+    host, port = app.url.removeprefix("http://").split(":")
+
+    def post(**headers: str) -> tuple[int, str]:
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        body = urllib.parse.urlencode({"username": "hana", "password": USERS["hana"][0]})
+        conn.request("POST", "/session/login", body, {
+            "Content-Type": "application/x-www-form-urlencoded", **headers})
+        response = conn.getresponse()
+        cookie = response.getheader("set-cookie") or ""
+        conn.close()
+        return response.status, cookie
+
+    status, cookie = post(Origin=app.url, **{"X-Forwarded-Proto": "https"})
+    assert status == 303 and cookie.startswith(f"{COOKIE}=")
+    assert "; Secure" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    status, cookie = post(Origin=app.url)
+    assert status == 303 and "HttpOnly" in cookie and "Secure" not in cookie
+    assert post(Origin="https://evil.example")[0] == 403

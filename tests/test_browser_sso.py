@@ -116,3 +116,9 @@ def test_sso_admin_role_opens_the_admin_pages(sso_app: SsoApp, browser: Any) -> 
     assert "Dave Admin (admin)" in sidebar and "Documents" in sidebar
     page.get_by_role("link", name="Documents").click()
     page.get_by_test_id("stFileUploaderDropzoneInput").wait_for(state="attached")
+    # /media is guarded: Streamlit's signed login cookie counts as a session there
+    missing = f"{sso_app.url}/media/no-such-file.bin"
+    assert page.request.get(missing).status == 404  # with the browser's cookies: past it
+    anonymous = page.context.browser.new_context()
+    assert anonymous.request.get(missing).status == 403
+    anonymous.close()

@@ -85,3 +85,17 @@ def test_gate_fails_below_a_minimum_and_on_a_drop(tmp_path) -> None:  # type: ig
                                                         ("hit@5", "dropped")]
     assert check({"hit@5": 0.85}, {"hit@5": 0.9}, t) == []  # a drop of exactly the margin
     assert load_thresholds(tmp_path / "absent.toml", "gold") == Thresholds()
+
+
+def test_the_gate_knows_a_rising_false_refusal_rate_is_a_regression() -> None:
+    from evals.gate import Thresholds, check
+
+    limits = Thresholds(minimum={"answer_correctness": 0.6}, max_drop={"*": 0.05},
+                        maximum={"false_refusal_rate": 0.1})
+    ok = check({"answer_correctness": 0.7, "false_refusal_rate": 0.05},
+               {"answer_correctness": 0.72, "false_refusal_rate": 0.08}, limits)
+    assert ok == []  # correctness fell 0.02, false refusals fell: both fine
+    worse = check({"answer_correctness": 0.7, "false_refusal_rate": 0.12},
+                  {"answer_correctness": 0.7, "false_refusal_rate": 0.05}, limits)
+    assert {(f.metric, f.reason) for f in worse} == {("false_refusal_rate", "above maximum"),
+                                                    ("false_refusal_rate", "dropped")}

@@ -2,27 +2,36 @@
 of qdrant-client's local-vs-server congruence tests.
 
 A seeded generator builds a random corpus (documents, versions, groups, unit dense vectors of
-dimension 8, sparse vectors) and a random sequence of index operations (upsert a pending
-version, publish, delete a document, set its groups, delete unpublished points). The same
-sequence is applied to the embedded engine (``EmbeddedQdrantStore``, qdrant-edge) and to the
-server client (``QdrantServerStore`` on qdrant-client's local mode); after every step the two
-must agree on counts, chunks, ``chunks_at``, the exported points and the results of random
-searches under random filters. Results are compared with each other (plus a small reference
-model of which points exist, in which state, with which payload), never with fixed
-expectations.
+dimension 8, sparse vectors over a small vocabulary) and a random sequence of index
+operations (upsert a pending version or retry one, publish, delete a document, set its
+groups, delete unpublished points). The same sequence is applied to the embedded engine
+(``EmbeddedQdrantStore``, qdrant-edge) and to the server client (``QdrantServerStore`` on
+qdrant-client's local mode). After every step the two must agree on counts, chunks,
+``chunks_at``, the exported points and the results of random searches (dense-only,
+sparse-only, hybrid, with ``prefer_doc_ids`` and extra query vectors) under random filters.
+Results are compared with each other, plus a small reference model of which points exist, in
+which state, with which payload; never with fixed expectations.
 
 Documented tolerances (engine differences, not adapter bugs):
 
-* Scores are compared with a relative tolerance: the edge engine scores in float32, local
-  mode in float64.
-* Fused (RRF) rankings are compared up to ties: a group of hits whose fused scores are equal
-  (within the float tolerance) may come back in a different order, and a tie group cut by
-  the limit may hold different members. Everything else must match in order.
+* Scores are compared with a relative tolerance (float32 in the edge engine, float64 sums
+  in local mode's fusion).
+* Fused (RRF) rankings are compared up to ties: hits whose fused scores are equal (within
+  that tolerance) may come in another order, and the last tie group may be cut by the limit
+  with other members. Everything else must match position by position.
+* IDF after deletes. The edge engine keeps counting deleted and overwritten points in its IDF
+  statistics (N and document frequency) until the shard is loaded again; local mode counts
+  live points only. So after a step that removed or overwrote points, the scenario first
+  compares dense-only searches (no IDF involved), then reopens the embedded index and
+  compares everything. ``test_sparse_scores_after_a_delete_agree_without_a_reopen`` pins the
+  difference (strict xfail), so it cannot disappear or get fixed unnoticed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -43,6 +52,8 @@ from retrieval.store.points import (
 )
 from retrieval.types import Chunk, Hit, SparseVector
 
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:retrieval.adapters.qdrant_server")
+
 DIM = 8
 DOCS = tuple(f"doc-{i}" for i in range(8))
 GROUPS = ("everyone", "hr", "legal", "finance")
@@ -51,7 +62,7 @@ WORDS = ("parking", "leave", "salary", "budget", "policy", "Straße", "naïve", 
          "café", "🚀", "Ünïcødé", "")
 STEPS = 24
 QUERIES_PER_STEP = 6
-SEEDS = range(8)
+SEEDS = range(6)
 SCORE_RTOL = 1e-4
 SCORE_ATOL = 1e-6
 
@@ -79,14 +90,20 @@ class World:
         }
         for index in self.indexes.values():
             index.ensure_ready(DIM, "congruence-test")
-        #: points were deleted or overwritten since the edge engine was opened: its IDF
-        #: statistics still count them (see the module docstring)
-        self.idf_stale = False
         #: point id -> the point as it must be stored (payload, vectors, state)
         self.model: dict[str, IndexedChunk] = {}
         #: every version written per document, with the points of that write
         self.written: dict[str, dict[str, list[IndexedChunk]]] = {d: {} for d in DOCS}
+        #: documents the last step changed (checked one by one, with a random other one)
+        self.touched: set[str] = set()
+        #: points were removed or overwritten since the embedded index was opened, so its
+        #: IDF statistics still count them (see the module docstring)
+        self.idf_stale = False
         self.log: list[str] = []
+
+    @property
+    def edge(self) -> VectorIndex:
+        return self.indexes["edge"]
 
     def close(self) -> None:
         for index in self.indexes.values():
@@ -99,19 +116,6 @@ class World:
         self.indexes["edge"] = VectorIndex(EmbeddedQdrantStore(self.edge_path))
         self.edge.ensure_ready(DIM, "congruence-test")
         self.idf_stale = False
-
-    def _removed(self, pids: list[str]) -> None:
-        for pid in pids:
-            del self.model[pid]
-        self.idf_stale = self.idf_stale or bool(pids)
-
-    @property
-    def edge(self) -> VectorIndex:
-        return self.indexes["edge"]
-
-    @property
-    def local(self) -> VectorIndex:
-        return self.indexes["local"]
 
     def where(self) -> str:
         return f"seed={self.seed}, after: " + "; ".join(self.log[-6:])
@@ -130,6 +134,7 @@ class World:
 
     def sparse(self, low: int = 1, high: int = 7, ones: bool = False) -> SparseVector:
         n = int(self.rng.integers(low, high + 1))
+        # a few ids beyond the vocabulary: query terms no document has
         ids = sorted(int(i) for i in self.rng.choice(VOCAB + 5, size=n, replace=False))
         values = [1.0] * n if ones else [float(round(x, 4)) for x in
                                          self.rng.uniform(0.05, 2.0, size=n)]
@@ -156,10 +161,16 @@ class World:
         return out
 
     # -- operations (each applied to both indexes and to the model) -------------------------
+    def _removed(self, pids: list[str]) -> None:
+        for pid in pids:
+            self.touched.add(self.model.pop(pid).chunk.doc_id)
+        self.idf_stale = self.idf_stale or bool(pids)
+
     def upsert(self, doc: str) -> None:
         versions = self.written[doc]
         if versions and self.rng.random() < 0.2:
-            # A retried ingest of a version already written: the same points again.
+            # A retried ingest of a version written before: the same points again (pending,
+            # even if that version had been published).
             version = self._choice(sorted(versions))
             points = versions[version]
         else:
@@ -172,12 +183,12 @@ class World:
             pid = point_id(doc, version, p.chunk.chunk_index)
             self.idf_stale = self.idf_stale or pid in self.model  # an overwrite
             self.model[pid] = p
+        self.touched.add(doc)
 
     def publish(self, doc: str) -> None:
         pending = sorted({p.chunk.version for p in self.model.values()
                           if p.chunk.doc_id == doc and p.state == PENDING})
-        candidates = pending or sorted(self.written[doc]) or ["v-none"]
-        version = self._choice(candidates)
+        version = self._choice(pending or sorted(self.written[doc]) or ["v-none"])
         self.log.append(f"publish({doc}, {version})")
         for index in self.indexes.values():
             index.publish(doc, version)
@@ -186,12 +197,14 @@ class World:
                 self.model[pid] = dataclasses.replace(p, state=LIVE)
         self._removed([pid for pid, p in self.model.items()
                        if p.chunk.doc_id == doc and p.chunk.version != version])
+        self.touched.add(doc)
 
     def delete_document(self, doc: str) -> None:
         self.log.append(f"delete_document({doc})")
         for index in self.indexes.values():
             index.delete_document(doc)
         self._removed([pid for pid, p in self.model.items() if p.chunk.doc_id == doc])
+        self.touched.add(doc)
 
     def set_groups(self, doc: str) -> None:
         groups = self.groups(allow_empty=True)
@@ -202,6 +215,7 @@ class World:
             if p.chunk.doc_id == doc:
                 self.model[pid] = dataclasses.replace(
                     p, chunk=dataclasses.replace(p.chunk, groups=groups))
+        self.touched.add(doc)
 
     def delete_unpublished(self) -> None:
         self.log.append("delete_unpublished()")
@@ -211,6 +225,7 @@ class World:
         self._removed(pending)
 
     def random_step(self) -> None:
+        self.touched = set()
         op = self.rng.choice(["upsert", "publish", "delete_document", "set_groups",
                               "delete_unpublished"], p=[0.38, 0.32, 0.08, 0.14, 0.08])
         doc = self._choice(DOCS)
@@ -226,13 +241,14 @@ class World:
             self.delete_unpublished()
 
     # -- comparisons -------------------------------------------------------------------------
-    def check_state(self) -> None:
-        """Counts, chunks, chunks_at and the exported points: equal in both, and as modelled."""
+    def check_state(self, docs: set[str]) -> None:
+        """Counts, chunks and chunks_at of ``docs``, and every exported point: equal in both
+        indexes, and as modelled."""
         for live_only in (True, False):
             expected = sum(1 for p in self.model.values() if not live_only or p.state == LIVE)
             got = {n: i.count(live_only=live_only) for n, i in self.indexes.items()}
             assert got == {"edge": expected, "local": expected}, (live_only, self.where())
-        for doc in DOCS:
+        for doc in sorted(docs):
             for live_only in (True, False):
                 wanted = sorted((p.chunk for p in self.model.values() if p.chunk.doc_id == doc
                                  and (not live_only or p.state == LIVE)),
@@ -252,27 +268,22 @@ class World:
                 for name, index in self.indexes.items():
                     assert index.chunks_at(doc, version, asked) == wanted, (
                         name, doc, version, asked, self.where())
-        exported = {name: self._exported(index) for name, index in self.indexes.items()}
-        assert set(exported["edge"]) == set(exported["local"]) == set(self.model), self.where()
-        for pid, want in self.model.items():
-            for name, got_points in exported.items():
-                got = got_points[pid]
-                assert (got.chunk, got.state) == (want.chunk, want.state), (name, self.where())
-                np.testing.assert_allclose(got.dense, want.dense, rtol=1e-5, atol=1e-6,
-                                           err_msg=f"{name} {self.where()}")
-                assert got.sparse.indices == want.sparse.indices, (name, self.where())
-                np.testing.assert_allclose(got.sparse.values, want.sparse.values, rtol=1e-6,
-                                           err_msg=f"{name} {self.where()}")
-
-    @staticmethod
-    def _exported(index: VectorIndex) -> dict[str, IndexedChunk]:
-        out: dict[str, IndexedChunk] = {}
-        for batch in index.export_points(batch=7):  # several pages
-            for p in batch:
-                pid = point_id(*_key(p.chunk))
-                assert pid not in out, "a point was exported twice"
-                out[pid] = p
-        return out
+        ids = sorted(self.model)
+        for name, index in self.indexes.items():
+            exported = _exported(index)
+            assert sorted(exported) == ids, (name, self.where())
+            stored = [exported[pid] for pid in ids]
+            modelled = [self.model[pid] for pid in ids]
+            assert [(p.chunk, p.state, p.sparse.indices) for p in stored] == [
+                (p.chunk, p.state, p.sparse.indices) for p in modelled], (name, self.where())
+            if ids:
+                np.testing.assert_allclose(  # stored normalised (cosine): unit vectors come back
+                    np.stack([p.dense for p in stored]), np.stack([p.dense for p in modelled]),
+                    rtol=1e-5, atol=1e-6, err_msg=f"{name} {self.where()}")
+                np.testing.assert_allclose(
+                    np.concatenate([p.sparse.values for p in stored]),
+                    np.concatenate([p.sparse.values for p in modelled]),
+                    rtol=1e-6, err_msg=f"{name} {self.where()}")
 
     def random_query(self) -> HybridQuery:
         mode = self._choice(("dense", "sparse", "hybrid"))
@@ -281,8 +292,8 @@ class World:
             live = [p for p in self.model.values() if p.state == LIVE]
             if live and self.rng.random() < 0.5:  # near a stored chunk, as a real question is
                 near = live[int(self.rng.integers(len(live)))].dense
-                dense = near + self.rng.normal(scale=0.3, size=DIM).astype(np.float32)
-                dense = (dense / np.linalg.norm(dense)).astype(np.float32)
+                noisy = near + self.rng.normal(scale=0.3, size=DIM).astype(np.float32)
+                dense = (noisy / np.linalg.norm(noisy)).astype(np.float32)
             else:
                 dense = self.dense()
         if mode != "dense":
@@ -317,12 +328,9 @@ class World:
                 assert _key(h.chunk) in visible, (name, h.chunk, context)
                 assert h.chunk == visible[_key(h.chunk)].chunk, (name, context)
         edge, local = results["edge"], results["local"]
-        prefetches = sum(int(d is not None) + int(s is not None and bool(s.indices))
-                         for _, vectors in query.plan() for d, s in vectors)
-        fused = prefetches > 1
-        if fused:
+        if _prefetches(query) > 1:
             _assert_same_up_to_ties(edge, local, context)
-        else:
+        else:  # one exact search: the same hits in the same order, the same scores
             assert [_key(h.chunk) for h in edge] == [_key(h.chunk) for h in local], context
             for a, b in zip(edge, local, strict=True):
                 assert _close(a.score, b.score), (a.score, b.score, context)
@@ -333,17 +341,36 @@ class World:
                 and (f.groups is None or set(f.groups) & set(p.chunk.groups))
                 and (f.doc_ids is None or p.chunk.doc_id in f.doc_ids)}
 
-    def check(self) -> None:
-        self.check_state()
+    def check(self, docs: set[str] | None = None) -> None:
+        """After a step: the state, dense-only searches, then (on a reopened embedded index if
+        its IDF statistics went stale) searches of every kind."""
+        if docs is None:
+            docs = self.touched | {self._choice(DOCS)}
+        self.check_state(docs)
         for _ in range(QUERIES_PER_STEP // 2):  # dense only: IDF plays no part
             query = self.random_query()
             if query.dense is not None:
-                self.check_search(dataclasses.replace(query, sparse=None, also=tuple(
-                    (d, None) for d, _ in query.also)))
+                self.check_search(dataclasses.replace(
+                    query, sparse=None, also=tuple((d, None) for d, _ in query.also)))
         if self.idf_stale:
             self.reopen_edge()
         for _ in range(QUERIES_PER_STEP):
             self.check_search(self.random_query())
+
+
+def _exported(index: VectorIndex) -> dict[str, IndexedChunk]:
+    out: dict[str, IndexedChunk] = {}
+    for batch in index.export_points(batch=7):  # several pages
+        for p in batch:
+            pid = point_id(*_key(p.chunk))
+            assert pid not in out, "a point was exported twice"
+            out[pid] = p
+    return out
+
+
+def _prefetches(query: HybridQuery) -> int:
+    return sum(int(d is not None) + int(s is not None and bool(s.indices))
+               for _, vectors in query.plan() for d, s in vectors)
 
 
 def _tie_groups(hits: list[Hit]) -> list[list[Hit]]:
@@ -364,18 +391,28 @@ def _assert_same_up_to_ties(edge: list[Hit], local: list[Hit], context: object) 
         assert _close(a.score, b.score), (a.score, b.score, context)
     groups_e, groups_l = _tie_groups(edge), _tie_groups(local)
     assert [len(g) for g in groups_e] == [len(g) for g in groups_l], context
-    for i, (ge, gl) in enumerate(zip(groups_e, groups_l, strict=True)):
-        if i == len(groups_e) - 1:
-            break  # may be cut by the limit
+    for ge, gl in list(zip(groups_e, groups_l, strict=True))[:-1]:
         assert {_key(h.chunk) for h in ge} == {_key(h.chunk) for h in gl}, context
 
 
 @pytest.fixture
-def world_factory(tmp_path: Path) -> Iterator[Callable[[int], World]]:
+def scratch(tmp_path: Path) -> Iterator[Path]:
+    """A directory for the embedded index, in memory where the machine has /dev/shm: every
+    step flushes (fsync) and reopens it, which on a disk costs most of this file's runtime."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        with tempfile.TemporaryDirectory(dir=shm, prefix="docqa-congruence-") as d:
+            yield Path(d)
+    else:
+        yield tmp_path
+
+
+@pytest.fixture
+def world_factory(scratch: Path) -> Iterator[Callable[[int], World]]:
     made: list[World] = []
 
     def make(seed: int) -> World:
-        world = World(seed, tmp_path / f"seed-{seed}")
+        world = World(seed, scratch / f"seed-{seed}")
         made.append(world)
         return world
 
@@ -384,33 +421,78 @@ def world_factory(tmp_path: Path) -> Iterator[Callable[[int], World]]:
         world.close()
 
 
+def _bootstrap(world: World) -> None:
+    """A few published documents, so there is something to search from the start."""
+    for doc in DOCS[:4]:
+        world.touched = set()
+        world.upsert(doc)
+        world.publish(doc)
+        world.check()
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_embedded_and_server_adapters_agree_step_by_step(
         seed: int, world_factory: Callable[[int], World]) -> None:
     world = world_factory(seed)
-    world.check()  # empty
-    for doc in DOCS[:4]:  # a few published documents to search from the start
-        world.upsert(doc)
-        world.publish(doc)
-        world.check()
+    world.check(set(DOCS))  # empty
+    _bootstrap(world)
     for _ in range(STEPS):
         world.random_step()
         world.check()
+    world.check(set(DOCS))
 
 
-def test_the_random_scenarios_exercise_what_they_claim(
+def test_the_random_scenarios_reach_what_they_claim(
         world_factory: Callable[[int], World]) -> None:
-    """Guards the generator: the scenarios must actually reach the interesting states."""
-    world = world_factory(0)
-    for doc in DOCS[:4]:
-        world.upsert(doc)
-        world.publish(doc)
+    """Guards the generator: across the seeds, every operation runs, the random queries hit
+    every search shape, and searches find hits in several documents."""
     ops: set[str] = set()
-    for _ in range(STEPS):
-        world.random_step()
-        ops.add(world.log[-1].split("(")[0])
+    shapes: set[str] = set()
+    found_docs: set[str] = set()
+    for seed in SEEDS:
+        world = world_factory(seed)
+        for doc in DOCS[:4]:
+            world.upsert(doc)
+            world.publish(doc)
+        for _ in range(STEPS):
+            world.random_step()
+            ops.add(world.log[-1].split("(")[0])
+            query = world.random_query()
+            shapes.add("fused" if _prefetches(query) > 1 else "dense" if query.dense is not None
+                       else "sparse" if query.sparse is not None else "none")
+            shapes.update(f"filter-{k}" for k, v in (("groups", query.filter.groups),
+                                                     ("doc_ids", query.filter.doc_ids))
+                          if v is not None)
+        hits = world.edge.search(HybridQuery(dense=world.dense(), sparse=None, limit=50))
+        found_docs |= {h.chunk.doc_id for h in hits}
     assert ops == {"upsert", "publish", "delete_document", "set_groups", "delete_unpublished"}
-    states = {p.state for p in world.model.values()}
-    assert LIVE in states
-    hits = world.edge.search(HybridQuery(dense=world.dense(), sparse=None, limit=50))
-    assert len({h.chunk.doc_id for h in hits}) >= 2
+    assert {"dense", "sparse", "fused", "filter-groups", "filter-doc_ids"} <= shapes
+    assert len(found_docs) >= 4
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine difference: the embedded engine (qdrant-edge) keeps deleted points in its IDF "
+    "statistics until the shard is loaded again; qdrant-client's local mode counts live "
+    "points only"))
+def test_sparse_scores_after_a_delete_agree_without_a_reopen(scratch: Path) -> None:
+    def point(doc: str, i: int, term: int) -> IndexedChunk:
+        chunk = Chunk(doc, "v1", i, f"{doc}.pdf", doc, 1, 1, "", f"{doc} {i}", ("g",), 1, "")
+        dense = np.eye(DIM, dtype=np.float32)[i]
+        return IndexedChunk(chunk, dense, SparseVector((term,), (1.0,)))
+
+    scores = {}
+    for name, index in (("edge", VectorIndex(EmbeddedQdrantStore(scratch / "idf"))),
+                        ("local", VectorIndex(QdrantServerStore("c", location=":memory:")))):
+        with index:
+            index.ensure_ready(DIM)
+            index.upsert([point("a", 0, 1), point("a", 1, 2)])
+            index.publish("a", "v1")
+            index.upsert([point("b", 0, 2), point("b", 1, 3), point("b", 2, 3)])
+            index.publish("b", "v1")
+            index.delete_document("b")
+            [hit] = index.search(HybridQuery(dense=None, sparse=SparseVector((1,), (1.0,))))
+            scores[name] = hit.score
+    # Live: 2 points, 1 with term 1 -> idf = ln((2 - 1 + 0.5) / (1 + 0.5) + 1) = ln 2. The
+    # edge engine still counts the 3 deleted points: ln((5 - 1 + 0.5) / 1.5 + 1) = ln 4.
+    assert scores["local"] == pytest.approx(np.log(2), rel=1e-6)
+    assert scores["edge"] == pytest.approx(scores["local"], rel=1e-6)

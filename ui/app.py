@@ -1,7 +1,9 @@
 """docqa web app: log in, then Ask (everyone) and Documents, Quality, Usage (admins).
 
-Started by `docqa serve` (or `streamlit run ui/app.py`). Pages a user may not open are not in
-their navigation, so a typed URL for one lands on Ask; each admin page checks the role again.
+Started by `docqa serve`, which runs ui/server.py: the login routes and the guard middleware
+of ui/websession.py around this script (a bare `streamlit run ui/app.py` cannot log in). Pages
+a user may not open are not in their navigation, so a typed URL for one lands on Ask; each
+admin page checks the role again.
 """
 
 from __future__ import annotations
@@ -10,13 +12,22 @@ from pathlib import Path
 
 import streamlit as st
 
-from docqa.accounts import UserStore
 from retrieval.errors import DocqaError
 from ui.auth import signed_in_user
-from ui.common import AppContext, plain, require_admin, shared_services, shared_uploads
+from ui.common import (
+    AppContext,
+    data_uri,
+    plain,
+    require_admin,
+    shared_services,
+    shared_uploads,
+)
 from ui.views import ask, documents, quality, usage
+from ui.websession import stores
 
-st.set_page_config(page_title="docqa", page_icon=str(Path(__file__).with_name("favicon.png")),
+# The icon as a data: URI: a file path would be served from /media, which needs a session.
+st.set_page_config(page_title="docqa",
+                   page_icon=data_uri(Path(__file__).with_name("favicon.png").read_bytes()),
                    layout="wide")
 
 
@@ -32,9 +43,9 @@ def main() -> None:
     except DocqaError as e:
         st.error(plain(f"docqa cannot start: {e}"))
         st.stop()
-    store = UserStore(services.settings.users_path)
     try:
-        user = signed_in_user(store, services.settings)
+        sessions, store = stores(services.settings)
+        user = signed_in_user(store, sessions, services.settings)
     except DocqaError as e:
         st.error(plain(str(e)))
         st.stop()
@@ -51,7 +62,14 @@ def main() -> None:
         st.Page(lambda: admin_usage(ctx), title="Usage",
                 icon=":material/bar_chart:", url_path="usage"),
     ]
-    nav = st.navigation({"": pages, "Admin": admin_pages} if user.is_admin else pages)
+    if user.is_admin:
+        nav = st.navigation({"": pages, "Admin": admin_pages})
+    else:
+        # A typed admin URL goes to Ask (hidden pages at those paths), rather than to
+        # Streamlit's "Page not found" dialog: the user is signed in on the first run now.
+        to_ask = [st.Page(lambda: st.switch_page(pages[0]), title=p.title, url_path=p.url_path,
+                          visibility="hidden") for p in admin_pages]
+        nav = st.navigation(pages + to_ask)
     nav.run()
 
 

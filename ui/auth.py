@@ -1,35 +1,30 @@
-"""Login: the users file checked by streamlit-authenticator (bcrypt, signed cookie), and
-single sign-on through Streamlit's OIDC login when it is configured (roles and groups from the
+"""Login: the users file with server-side sessions (ui/websession.py: a form posted to
+/session/login, an HttpOnly cookie, a session row in SQLite checked on every run), and single
+sign-on through Streamlit's OIDC login when it is configured (roles and groups from the
 identity provider's claims).
 
-Each run re-reads the signed-in user from the users file, so a removed user or a changed role
-or group takes effect at the next page load, not at the next login.
+Each run re-reads the signed-in user from the users file and checks the session, so logging
+out, a removed user or a changed role, group or password takes effect at the next page run,
+not at the next login.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import streamlit as st
-import streamlit_authenticator as stauth
 
 from docqa.accounts import User, UserError, UserStore, user_from_claims
+from docqa.sessions import SessionStore
 from retrieval.settings import Settings
+from ui import websession
 from ui.common import plain
+from ui.websession import LOGGED_OUT, current_user, log_out, login_form
 
-COOKIE = "docqa_login"
-
-
-def _credentials(store: UserStore) -> dict[str, Any]:
-    return {"usernames": {u.username: {"name": u.name, "email": "", "password": u.password_hash,
-                                       "roles": [u.role]}
-                          for u in store.users()}}
-
-
-def authenticator(store: UserStore, settings: Settings) -> stauth.Authenticate:
-    return stauth.Authenticate(_credentials(store), COOKIE, store.cookie_key(),
-                               settings.login_days, auto_hash=False)
+PROBLEMS = {
+    "failed": "The user name or password is not right.",
+    "locked": "Too many failed attempts. Wait a few minutes, then try again.",
+}
 
 
 def sso_configured() -> bool:
@@ -53,53 +48,43 @@ def _sso_user(settings: Settings) -> User | None:
         return None
 
 
-def _signed_in(user: User, log_out: Callable[[], object]) -> User:
+def _signed_in(user: User, on_log_out: Callable[[], None]) -> User:
     with st.sidebar:
         st.caption(f"Signed in as **{plain(user.name)}** ({user.role})")
-        log_out()
+        st.button("Log out", key="docqa-logout", on_click=on_log_out)
     return user
 
 
-def signed_in_user(store: UserStore, settings: Settings) -> User | None:
+def signed_in_user(store: UserStore, sessions: SessionStore, settings: Settings) -> User | None:
     """The signed-in user, or None after drawing the login form."""
     sso = sso_configured()
     user = _sso_user(settings)
     if user is not None:
-        return _signed_in(user, lambda: st.button("Log out", key="docqa-logout",
-                                                  on_click=st.logout))
-    auth = authenticator(store, settings)
+        return _signed_in(user, st.logout)
+    user = current_user(sessions, store)
+    if user is not None:
+        return _signed_in(user, lambda: log_out(sessions))
     local = bool(store.users())
     if not local and not sso:
         st.title("docqa")
         st.info("No users yet. An administrator creates the first one on the server:\n\n"
                 "`docqa users add NAME --role admin`")
         return None
-    if not st.session_state.get("authentication_status"):
-        _, middle, _ = st.columns([1, 2, 1])
-        with middle:
-            st.title("docqa")
-            st.caption("Ask your company's documents. Every answer cites document and page.")
-            if sso:
-                st.button("Log in with single sign-on", type="primary", key="sso-login",
-                          icon=":material/login:", on_click=st.login)
-            if local:
-                try:
-                    auth.login(location="main",
-                               fields={"Form name": "Log in", "Login": "Log in"},
-                               max_login_attempts=10)
-                except stauth.utilities.exceptions.LoginError as e:
-                    st.error(plain(str(e)))
-                if st.session_state.get("authentication_status") is False:
-                    st.error("The user name or password is not right.")
-        if not st.session_state.get("authentication_status"):
-            return None
-        # No st.rerun() here: the login cookie is written by a browser component drawn in
-        # this run; its reply reruns the page, which then shows the app without the form.
-    username = st.session_state.get("username") or ""
-    user = store.get(username)
-    if user is None:  # removed from the users file since logging in
-        auth.logout(location="unrendered")
-        st.warning("Your account no longer exists. Ask an admin.")
-        return None
-    return _signed_in(user, lambda: auth.logout("Log out", location="sidebar",
-                                                key="docqa-logout"))
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.title("docqa")
+        st.caption("Ask your company's documents. Every answer cites document and page.")
+        problem = PROBLEMS.get(str(st.query_params.get("login") or ""))
+        if problem:
+            st.error(problem)
+        elif st.session_state.get(LOGGED_OUT):
+            st.info("You are logged out.")
+        elif websession.session_token():
+            st.info("Your session has ended. Log in again.")
+        if sso:
+            st.button("Log in with single sign-on", type="primary", key="sso-login",
+                      icon=":material/login:", on_click=st.login)
+        if local:
+            st.subheader("Log in")
+            st.html(login_form())
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 
@@ -35,6 +36,12 @@ def shared_uploads() -> UploadQueue:
     services = shared_services()
     share_cores_with_questions()
     return UploadQueue(services, workers=services.settings.upload_workers)
+
+
+def data_uri(png: bytes) -> str:
+    """A PNG as a data: URI, for st.image: the image travels inside the page message, so no
+    /media URL exists for it (a document page must not be fetchable by URL)."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")

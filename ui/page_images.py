@@ -23,9 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import pypdfium2 as pdfium
+import pypdfium2 as pdfium  # ships no type information: its classes type-check as Any
 from PIL import Image, ImageDraw
 
 from retrieval.errors import IngestError, NotFoundError
@@ -115,7 +114,7 @@ def _png(image: Image.Image) -> bytes:
 # --- PDFium (call only while holding _PDFIUM_LOCK) ---------------------------------------------
 
 @contextmanager
-def _open(path: Path, password: str | None) -> Iterator[Any]:
+def _open(path: Path, password: str | None) -> Iterator[pdfium.PdfDocument]:
     name = path.name
     if not path.is_file():
         raise NotFoundError(f"the file {name} is not stored any more")
@@ -161,7 +160,8 @@ def _rasterise(path: Path, number: int, quote: str, scale: float,
             raise IngestError(path.name, f"page {number} could not be rendered ({e})") from e
 
 
-def _render_open_page(doc: Any, number: int, quote: str, scale: float, count: int) -> _Raster:
+def _render_open_page(doc: pdfium.PdfDocument, number: int, quote: str, scale: float,
+                      count: int) -> _Raster:
     # Filled-in form fields are drawn as a reader shows them; a broken form layer still
     # leaves the page itself renderable.
     with suppress(Exception):
@@ -192,7 +192,7 @@ def _render_open_page(doc: Any, number: int, quote: str, scale: float, count: in
                 obj.close()
 
 
-def _page_text(textpage: Any) -> str:
+def _page_text(textpage: pdfium.PdfTextPage) -> str:
     """The page text with exactly one character per PDFium char index. ``get_text_range``
     gives that for ordinary pages (its CRLF line breaks are chars PDFium generated); when it
     skips or inserts characters, reading char by char keeps the indices honest."""
@@ -203,7 +203,8 @@ def _page_text(textpage: Any) -> str:
     return "".join((textpage.get_text_range(i, 1) or "\x00")[:1] for i in range(n))
 
 
-def _quote_rects(textpage: Any, quote: str) -> list[tuple[float, float, float, float]]:
+def _quote_rects(textpage: pdfium.PdfTextPage,
+                 quote: str) -> list[tuple[float, float, float, float]]:
     """PDF-space rectangles (left, bottom, right, top) covering the quote's matched parts."""
     text = _page_text(textpage)
     folded, origin = _fold(text)
@@ -230,7 +231,7 @@ def _char_ranges(spans: list[tuple[int, int]], origin: list[int],
     return merged
 
 
-def _to_pixels(rects: list[tuple[float, float, float, float]], posconv: Any,
+def _to_pixels(rects: list[tuple[float, float, float, float]], posconv: pdfium.PdfPosConv,
                size: tuple[int, int], scale: float) -> tuple[tuple[int, int, int, int], ...]:
     """PDF points (origin bottom-left) -> image pixels (origin top-left). PDFium's own
     page-to-device transform is used because it also applies /Rotate and the crop box."""

@@ -38,8 +38,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8501,
 ) -> None:
-    """Start the web app (Streamlit)."""
-    script = Path(__file__).resolve().parents[2] / "ui" / "app.py"
+    """Start the web app (Streamlit, with the login routes and guard of ui/server.py)."""
+    script = Path(__file__).resolve().parents[2] / "ui" / "server.py"
     settings = load_settings()  # fail here, with a clear message, not inside the browser
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", host,
            "--server.port", str(port), "--server.headless", "true",

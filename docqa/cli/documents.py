@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -16,10 +18,12 @@ from docqa.cli.output import (
     EXIT_PARTIAL,
     emit_json,
     err,
+    is_mode,
     open_cli_services,
     parse_groups,
     run,
 )
+from retrieval.ports import Message
 from retrieval.settings import load_settings
 from retrieval.types import EVERYONE, DocStatus
 
@@ -34,23 +38,30 @@ def register(main: typer.Typer) -> None:
 @app.command()
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files or folders (searched recursively).")],
-    groups: Annotated[str, typer.Option(
-        help="Comma-separated groups allowed to read these documents.")] = EVERYONE,
+    groups: Annotated[str | None, typer.Option(
+        help="Comma-separated groups allowed to read these documents (letters, digits, '.', "
+             "'_', '-'). Without it, documents already indexed keep their current groups and "
+             f"new ones are shared with {EVERYONE!r}. Given, it becomes the groups of every "
+             "document named, and each change is printed and logged.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Index PDF, Markdown, text and HTML files. Unchanged files are skipped.
 
-    Exit 0 when nothing failed, 2 when some files failed (the others are indexed)."""
+    Exit 0 when nothing failed, 2 when some files failed (the others are indexed), 1 for an
+    error (no path exists, an invalid or empty --groups)."""
     # Path("") is the current folder: an empty argument (an unset shell variable) would
     # index whatever folder the command runs in.
     if any(not p.strip() for p in paths):
         raise typer.BadParameter("an empty path was given", param_hint="PATHS")
 
     def go() -> int:
-        from ingest.pipeline import Ingestor
+        from ingest.pipeline import Ingestor, explicit_groups
         from ingest.pipeline import Progress as Step
+        from retrieval.errors import NotFoundError
 
-        group_list = [g.strip() for g in groups.split(",") if g.strip()]
+        group_list = None if groups is None else explicit_groups(groups.split(","))
+        if not any(Path(p).exists() for p in paths):
+            raise NotFoundError(f"{', '.join(paths)} (no such file or folder)")
         show_bar = err.is_terminal
         with open_cli_services() as services:
             ingestor = Ingestor(services)
@@ -88,6 +99,10 @@ def ingest(
                 err.print(f"  [yellow]needs OCR[/yellow] {name}", highlight=False)
             for failed in report.failed:
                 err.print(f"  [red]failed[/red] {failed.path}: {failed.error}", highlight=False)
+        for change in report.groups_changed:  # on purpose, but never silently
+            err.print(f"  [yellow]groups changed[/yellow] {change.path}: "
+                      f"{', '.join(change.before)} → {', '.join(change.after)}",
+                      highlight=False)
         return EXIT_PARTIAL if report.failed else EXIT_OK
 
     run(go)
@@ -171,12 +186,12 @@ def search(
     def go() -> int:
         from retrieval.errors import QuestionError
 
-        if mode not in ("hybrid", "dense", "sparse"):
+        if not is_mode(mode):
             raise QuestionError(f"--mode must be hybrid, dense or sparse, not {mode!r}.")
         if not query.strip():
             raise QuestionError("Please give a search query.")
         with open_cli_services() as services:
-            result = services.retriever().search(query, groups=parse_groups(groups), k=k,
+            result = services.retriever().search(query, groups=cli_reader_groups(groups), k=k,
                                                  mode=mode, diversity=diversity)
         hits = [{"doc_id": h.chunk.doc_id, "source": h.chunk.source, "title": h.chunk.title,
                  "page_start": h.chunk.page_start, "page_end": h.chunk.page_end,
@@ -210,19 +225,25 @@ def ask(
     groups: Annotated[str | None, typer.Option(help=_GROUPS_HELP)] = None,
     offline: Annotated[bool, typer.Option(
         help="Answer extractively even when OPENAI_API_KEY is set.")] = False,
+    history: Annotated[str | None, typer.Option(
+        help="Earlier turns of the conversation: a JSON file (or - for stdin) holding a list "
+             "of {\"question\", \"answer\"}, oldest first.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Answer QUESTION from the documents, citing document and page for every claim.
 
     Without OPENAI_API_KEY the answer is extractive: sentences picked from the documents.
-    When the documents do not answer the question, it says so."""
+    When the documents do not answer the question, it says so. A follow-up ("and in
+    Vienna?") is made standalone from --history; a question that stands alone is not."""
 
     def go() -> int:
+        turns = read_history(history) if history is not None else []
         with open_cli_services() as services:
             answerer = services.answerer(offline=offline)
             out = Console()
             answer = None
-            for event in answerer.stream(question, groups=parse_groups(groups),
+            for event in answerer.stream(question, groups=cli_reader_groups(groups),
+                                         history=turns,
                                          user=services.settings.user):
                 if event.kind == "delta" and not json_out and answerer.chat is not None:
                     out.print(event.text, end="", markup=False, highlight=False)
@@ -252,3 +273,33 @@ def ask(
 
     run(go)
 
+
+
+def cli_reader_groups(value: str | None) -> tuple[str, ...] | None:
+    """``--groups`` of ``search`` and ``ask``: the documents of those groups and everyone's
+    (as the app reads for a user); None when not given (every document)."""
+    from retrieval.access import check_groups, reader_groups
+
+    given = parse_groups(value)
+    return None if given is None else reader_groups(check_groups(given))
+
+
+def read_history(source: str) -> list[Message]:
+    """``--history``: a JSON list of {"question", "answer"} from a file or stdin."""
+    from retrieval.errors import QuestionError
+
+    try:
+        raw = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        turns = json.loads(raw)
+    except OSError as e:
+        raise QuestionError(f"--history {source} cannot be read ({e.strerror}).") from e
+    except ValueError as e:
+        raise QuestionError(f"--history {source} is not JSON ({e}).") from e
+    if not isinstance(turns, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("question"), str) for t in turns):
+        raise QuestionError("--history must be a JSON list of {\"question\", \"answer\"}.")
+    messages: list[Message] = []
+    for t in turns:
+        messages += [Message("user", t["question"]),
+                     Message("assistant", str(t.get("answer") or ""))]
+    return messages

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,10 +17,15 @@ from docqa.cli.output import (
     EXIT_USAGE,
     emit_json,
     err,
+    is_mode,
     progress_bar,
     run,
 )
 from retrieval.settings import load_settings
+
+if TYPE_CHECKING:
+    from evals.session import Judge, Outcome
+    from retrieval.search.retriever import Mode
 
 eval_app = typer.Typer(help="Score retrieval and answers on golden sets; keep the history; gate "
                             "regressions (exit 1).", no_args_is_help=True)
@@ -29,7 +34,7 @@ eval_app = typer.Typer(help="Score retrieval and answers on golden sets; keep th
 def register(main: typer.Typer) -> None:
     main.add_typer(eval_app, name="eval")
 
-def _judge(model: str | None) -> Any:
+def _judge(model: str | None) -> Judge | None:
     if not model:
         return None
 
@@ -44,9 +49,10 @@ def _judge(model: str | None) -> Any:
 
 
 def _evaluate_one(path: Path, *, split: str | None, docs: Path | None, name: str | None,
-                  k: int, mode: str, limit: int | None, out: Path | None, judge: Any,
+                  k: int, mode: Mode, limit: int | None, out: Path | None,
+                  judge: Judge | None,
                   thresholds: Path | None, use_model: bool, collection: str | None = None
-                  ) -> Any:
+                  ) -> Outcome:
     from docqa.evaluation import prepare
     from docqa.services import build_chat, open_services
     from evals.datasets import load_dataset
@@ -66,12 +72,12 @@ def _evaluate_one(path: Path, *, split: str | None, docs: Path | None, name: str
         bar, step = progress_bar(f"evaluating {dataset.name}")
         with bar:
             return evaluate_dataset(
-                services, dataset, RunOptions(k=k, mode=mode), folder,  # type: ignore[arg-type]
+                services, dataset, RunOptions(k=k, mode=mode), folder,
                 note=note, limit=limit, judge=judge, thresholds=thresholds,
                 chat=build_chat(settings) if use_model else None, progress=step)
 
 
-def _print_outcome(outcome: Any) -> None:
+def _print_outcome(outcome: Outcome) -> None:
     r = outcome.report
     table = Table("metric", "value", "change", title=f"{r['dataset']} · {r['questions']} "
                                                      "questions")
@@ -118,7 +124,7 @@ def eval_run(
 
     Exit 0 when the gate passes, 1 when a metric is below its minimum or dropped more than
     allowed since the previous run (or on an error), 64 on wrong usage."""
-    if mode not in ("hybrid", "dense", "sparse"):
+    if not is_mode(mode):
         raise typer.BadParameter("must be hybrid, dense or sparse", param_hint="--mode")
     if not dataset.exists():
         err.print(f"[red]error:[/red] {dataset} does not exist", highlight=False)
@@ -139,7 +145,7 @@ def eval_run(
     run(go)
 
 
-def _summary_json(outcome: Any) -> dict[str, Any]:
+def _summary_json(outcome: Outcome) -> dict[str, object]:
     r = outcome.report
     return {"dataset": r["dataset"], "kind": r["kind"], "questions": r["questions"],
             "metrics": r["metrics"], "not_run": r["not_run"], "latency_ms": r["latency_ms"],

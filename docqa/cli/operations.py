@@ -7,9 +7,10 @@ errors are one sentence on stderr, exit 0 ok · 1 error · 2 partly done.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -26,7 +27,7 @@ from docqa.cli.output import (
 from retrieval.settings import load_settings
 
 
-def _say(json_out: bool, result: dict[str, Any], lines: list[str]) -> None:
+def _say(json_out: bool, result: Mapping[str, object], lines: list[str]) -> None:
     """The result as one JSON object on stdout, or as lines for a person on stderr."""
     if json_out:
         emit_json(result)
@@ -185,7 +186,8 @@ def restore(
 
 
 def health(json_out: JsonOpt = False) -> None:
-    """Check the catalog and the index (reachable, counts, embedder). Exit 0 healthy, 1 not.
+    """Check the catalog, the index (reachable, counts, embedder) and the free disk space.
+    Exit 0 healthy, 1 not.
 
     Read-only, so it is safe as a container health check."""
 

@@ -7,8 +7,8 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Annotated, TypeGuard
 
 import typer
 from rich.console import Console
@@ -17,18 +17,22 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from retrieval.errors import DocqaError
 from retrieval.settings import load_settings
 
+if TYPE_CHECKING:
+    from docqa.services import Services
+    from retrieval.search.retriever import Mode
+
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2, 64
 err = Console(stderr=True)
 #: whether the last command ended "partly done" (exit 2), which the parser also uses for usage
 last_exit: dict[str, int] = {"code": EXIT_OK}
 
 
-def emit_json(obj: Any) -> None:
+def emit_json(obj: object) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
 @contextmanager
-def open_cli_services() -> Iterator[Any]:
+def open_cli_services() -> Iterator[Services]:
     from docqa.services import open_services
 
     with open_services(load_settings()) as services:
@@ -46,7 +50,8 @@ def run(fn: Callable[[], int]) -> None:
     raise typer.Exit(code)
 
 
-def progress_bar(label: str) -> tuple[Any, Callable[[int, int], None]]:
+def progress_bar(label: str
+                 ) -> tuple[AbstractContextManager[object, None], Callable[[int, int], None]]:
     """A rich progress bar on stderr (a no-op context when stderr is not a terminal)."""
     if not err.is_terminal:
         return contextlib.nullcontext(), lambda _done, _total: None
@@ -54,6 +59,11 @@ def progress_bar(label: str) -> tuple[Any, Callable[[int, int], None]]:
                    TimeElapsedColumn(), console=err, transient=True)
     task = bar.add_task(label, total=None)
     return bar, lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def is_mode(value: str) -> TypeGuard[Mode]:
+    """Whether ``value`` names a search mode: hybrid, dense or sparse."""
+    return value in ("hybrid", "dense", "sparse")
 
 
 def parse_groups(value: str | None) -> tuple[str, ...] | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ from docqa.cli.output import (
 from retrieval.settings import load_settings
 from retrieval.types import EVERYONE
 
+if TYPE_CHECKING:
+    from docqa.accounts import Role, UserStore
+
 users_app = typer.Typer(help="Who may log in to the app: add, list and remove users.",
                         no_args_is_help=True)
 
@@ -26,10 +29,14 @@ users_app = typer.Typer(help="Who may log in to the app: add, list and remove us
 def register(main: typer.Typer) -> None:
     main.add_typer(users_app, name="users")
 
-def _user_store() -> Any:
+def _user_store() -> UserStore:
+    """The users file, with the app's session store: changing or removing a user ends their
+    sessions in the app at once."""
     from docqa.accounts import UserStore
+    from docqa.sessions import SessionStore
 
-    return UserStore(load_settings().users_path)
+    settings = load_settings()
+    return UserStore(settings.users_path, SessionStore(settings.sessions_path))
 
 
 @users_app.command("add")
@@ -52,7 +59,8 @@ def users_add(
             password = sys.stdin.readline().rstrip("\r\n")
         else:
             password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-        user = _user_store().add(username, password, role=role,
+        # the option is free text; UserStore.add refuses a role that is not a Role
+        user = _user_store().add(username, password, role=cast("Role", role),
                                  groups=parse_groups(groups) or (), name=name, replace=replace)
         err.print(f"{'changed' if replace else 'added'} {user.username} ({user.role}; reads: "
                   f"{', '.join((EVERYONE, *user.groups))})", highlight=False)
@@ -87,19 +95,20 @@ def users_list(
 
 @users_app.command("remove")
 def users_remove(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
-    """Remove a user (their browser sessions end at the next page load)."""
+    """Remove a user (their browser sessions end at once)."""
 
     def go() -> int:
         _user_store().remove(username)
-        err.print(f"removed {username}", highlight=False)
+        err.print(f"removed {username} (their app sessions have ended)", highlight=False)
         return EXIT_OK
 
     run(go)
 
 
-DEMO_USERS = (("admin", "admin-demo", "admin", (), "Ada Admin"),
-              ("alice", "alice-demo", "employee", (), "Alice Employee"),
-              ("hana", "hana-demo", "employee", ("hr",), "Hana from HR"))
+DEMO_USERS: tuple[tuple[str, str, Role, tuple[str, ...], str], ...] = (
+    ("admin", "admin-demo", "admin", (), "Ada Admin"),
+    ("alice", "alice-demo", "employee", (), "Alice Employee"),
+    ("hana", "hana-demo", "employee", ("hr",), "Hana from HR"))
 
 
 @users_app.command("demo")

@@ -29,8 +29,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from docqa.ops.transfer import read_points, write_points
+from docqa.storage import FILE_MODE, owner_only_umask, secure_data_dir, secure_file
 from retrieval.errors import DocqaError, IndexError_
 from retrieval.settings import Settings
 from retrieval.store.index import VectorIndex
@@ -153,6 +155,9 @@ def backup(settings: Settings, out: Path, open_index: IndexFactory, *,
                     "missing_originals": report.missing_originals}
         (stage / MANIFEST).write_text(json.dumps(manifest, indent=2))
         partial = out.with_name(out.name + ".part")
+        owner_only_umask()  # the archive holds every document: owner-only, like the data
+        partial.touch(mode=FILE_MODE)
+        secure_file(partial)  # a .part an older run left
         with tarfile.open(partial, "w:gz") as tar:
             for entry in (MANIFEST, "data", INDEX_DIR):
                 tar.add(stage / entry, arcname=entry)
@@ -190,7 +195,7 @@ def restore(settings: Settings, archive: Path, open_index: IndexFactory, *,
     if not settings.qdrant_url:
         _in_use(settings, open_index)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    data.mkdir(parents=True, exist_ok=True)
+    secure_data_dir(data)
     stage = data / f".restore-{stamp}"
     try:
         with tarfile.open(archive, "r:gz") as tar:
@@ -220,17 +225,18 @@ def restore(settings: Settings, archive: Path, open_index: IndexFactory, *,
         report.replaced = _swap(data, stage / "data", stamp)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+    secure_data_dir(data)  # an archive's members keep the modes they were packed with
     return report
 
 
-def _member(tar: tarfile.TarFile, archive: Path, name: str) -> io.BufferedReader:
+def _member(tar: tarfile.TarFile, archive: Path, name: str) -> IO[bytes]:
     try:
         f = tar.extractfile(name)
     except KeyError:
         f = None
     if f is None:
         raise BackupError(str(archive), f"not a docqa backup ({name} is missing)")
-    return f  # type: ignore[return-value]
+    return f
 
 
 def _load(index: VectorIndex, lines: io.TextIOWrapper, manifest: dict[str, object],

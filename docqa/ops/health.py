@@ -1,5 +1,6 @@
-"""``docqa health``: can this process reach the catalog and the index, and do they agree on
-the embedder? Read-only: nothing is created, so it is safe as a container health check."""
+"""``docqa health``: can this process reach the catalog and the index, do they agree on
+the embedder, and is there disk space to work? Read-only: nothing is created, so it is safe
+as a container health check, and it works on a full disk (and says so)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,24 @@ class HealthReport:
     def as_json(self) -> dict[str, object]:
         return {"ok": self.ok, "checks": {name: {"ok": c.ok, "detail": c.detail, **c.facts}
                                           for name, c in self.checks.items()}}
+
+
+def check_disk(settings: Settings) -> Check:
+    """Free space where docqa writes; the embedded engine cannot even open without it."""
+    from retrieval.adapters.qdrant_embedded import MIN_FREE_BYTES, free_bytes
+
+    path = settings.data_dir
+    try:
+        free = free_bytes(path)
+    except OSError as e:
+        return Check(False, f"cannot read the free disk space at {path} ({e.strerror or e})")
+    free_mb, needs_mb = free // 2**20, MIN_FREE_BYTES // 2**20
+    facts: dict[str, object] = {"path": str(path), "free_mb": free_mb, "needs_mb": needs_mb}
+    if free < MIN_FREE_BYTES:
+        return Check(False, f"the disk is full at {path}: {free_mb} MB free, docqa needs at "
+                            f"least {needs_mb} MB (free some space or move DOCQA_DATA_DIR)",
+                     facts)
+    return Check(True, f"{free_mb} MB free at {path}", facts)
 
 
 def check_catalog(settings: Settings) -> Check:
@@ -79,6 +98,7 @@ def check_index(settings: Settings, open_index: Callable[[Settings], VectorIndex
 
 
 def health(settings: Settings, open_index: Callable[[Settings], VectorIndex]) -> HealthReport:
+    disk = check_disk(settings)
     catalog = check_catalog(settings)
     index = check_index(settings, open_index, str(catalog.facts.get("embedder", "")))
-    return HealthReport({"catalog": catalog, "index": index})
+    return HealthReport({"catalog": catalog, "index": index, "disk": disk})

@@ -3,6 +3,8 @@ OpenAI-compatible endpoint (OpenAI, Azure OpenAI, vLLM, Ollama, llama.cpp, LiteL
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -86,6 +88,9 @@ KNOWN_WINDOWS = {
 }
 
 
+_LATE = "no complete reply in the time one answer may take (DOCQA_LLM_DEADLINE_S)"
+
+
 class OpenAIChatModel(ChatModel):
     """Streams chat completions. The client retries 429 and 5xx with exponential backoff
     (honouring Retry-After) before the first byte; a failure after that is a ``ModelError``."""
@@ -105,12 +110,35 @@ class OpenAIChatModel(ChatModel):
         window = KNOWN_WINDOWS.get(settings.llm_model, settings.llm_context_tokens)
         return cls(client, settings.llm_model, window)
 
-    def stream(self, messages: Sequence[Message], *, max_tokens: int) -> Iterator[Delta]:
+    def stream(self, messages: Sequence[Message], *, max_tokens: int,
+               deadline_s: float | None = None) -> Iterator[Delta]:
         wire: Any = [{"role": m.role, "content": m.content} for m in messages]
+        started = time.monotonic()
+        expired = threading.Event()
+        timer: threading.Timer | None = None
+        finished = False
         try:
-            chunks = self._client.chat.completions.create(
+            client = self._client
+            if deadline_s is not None:
+                # No single request may outlast what is left of the whole answer's time.
+                client = client.with_options(timeout=max(0.1, min(
+                    float(client.timeout) if isinstance(client.timeout, float | int)
+                    else deadline_s, deadline_s)))
+            chunks = client.chat.completions.create(
                 model=self.name, stream=True, max_tokens=max_tokens, temperature=0,
                 stream_options={"include_usage": True}, messages=wire)
+            if deadline_s is not None:
+                # A server that trickles keep-alives never lets a read time out: close the
+                # stream from a timer when the deadline passes.
+                left = deadline_s - (time.monotonic() - started)
+
+                def expire() -> None:
+                    expired.set()
+                    chunks.close()
+
+                timer = threading.Timer(max(0.0, left), expire)
+                timer.daemon = True
+                timer.start()
             for chunk in chunks:
                 if chunk.usage is not None:
                     yield Delta(usage=ChatUsage(chunk.usage.prompt_tokens,
@@ -118,8 +146,24 @@ class OpenAIChatModel(ChatModel):
                 for choice in chunk.choices:
                     if choice.delta is not None and choice.delta.content:
                         yield Delta(text=choice.delta.content)
+                    if choice.finish_reason:
+                        finished = True
+            if expired.is_set():
+                raise ModelError(self.provider, None, _LATE)
+            if not finished:
+                raise ModelError(self.provider, None, "the reply stream ended before the model "
+                                                      "said it had finished")
+        except ModelError:
+            raise
         except openai.OpenAIError as e:
+            if expired.is_set():
+                raise ModelError(self.provider, None, _LATE) from e
             raise _model_error(self.provider, e) from e
         except Exception as e:  # the transport's own errors (cut stream) or malformed JSON
+            if expired.is_set():
+                raise ModelError(self.provider, None, _LATE) from e
             raise ModelError(self.provider, None, f"the reply was cut off or malformed ({e})") \
                 from e
+        finally:
+            if timer is not None:
+                timer.cancel()

@@ -7,7 +7,11 @@ at a time may open a path; a second gets a clear ``IndexError_``.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
+import shutil
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -39,6 +43,30 @@ from retrieval.store.points import (
 from retrieval.types import Hit, SparseVector
 
 _META = "docqa-index.json"
+_LOCK_FILE = ".docqa-open.lock"
+#: qdrant-edge reserves two 32 MB WAL segments when it opens a shard; on a disk without room
+#: for them the process dies of SIGBUS instead of raising, so docqa checks first (64 MB for
+#: the segments plus room for the catalog and a few writes)
+MIN_FREE_BYTES = 80 * 2**20
+IN_USE = ("another docqa process has it open (the embedded index serves one process at a "
+          "time; stop the other one, or use a Qdrant server via DOCQA_QDRANT_URL)")
+
+
+def free_bytes(path: Path) -> int:
+    """Free bytes on the file system that holds (or will hold) ``path``."""
+    probe = path
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    return shutil.disk_usage(probe).free
+
+
+def check_free_space(path: Path) -> None:
+    """Refuse to open the engine where it could not reserve its WAL (it would crash)."""
+    free = free_bytes(path)
+    if free < MIN_FREE_BYTES:
+        raise IndexError_(str(path), f"not enough free disk space at {path}: "
+                                     f"{free // 2**20} MB free, docqa needs at least "
+                                     f"{MIN_FREE_BYTES // 2**20} MB to open the index")
 
 
 def _match(key: str, value: str) -> qe.FieldCondition:
@@ -76,16 +104,45 @@ class EmbeddedQdrantStore(PointStore):
         self._path = path
         self._lock = threading.RLock()
         self._shard: qe.EdgeShard | None = None
+        self._lock_fd: int | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def _meta(self) -> dict[str, Any] | None:
         meta_path = self._path / _META
         return dict(json.loads(meta_path.read_text())) if meta_path.exists() else None
 
+    def _write_meta(self, meta: dict[str, Any]) -> None:
+        """Atomically: a reader never sees half a file."""
+        tmp = self._path / f"{_META}.part"
+        tmp.write_text(json.dumps(meta))
+        tmp.replace(self._path / _META)
+
+    def _take_process_lock(self) -> None:
+        """One process at a time, decided before the engine is touched: two processes
+        starting together on a new data dir would otherwise both create the shard, and the
+        loser would fail inside the engine ("path already contains segment data")."""
+        self._path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._path / _LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            os.close(fd)
+            raise IndexError_(self.location, IN_USE) from e
+        self._lock_fd = fd
+
+    def _release_process_lock(self) -> None:
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
     def ensure_ready(self, dimension: int, embedder: str = "") -> None:
         with self._lock:
             if self._shard is not None:
                 return
+            check_free_space(self._path)
+            self._take_process_lock()
             try:
                 meta = self._meta()
                 if meta is not None:
@@ -93,7 +150,6 @@ class EmbeddedQdrantStore(PointStore):
                     embedder_mismatch(self.location, meta.get("embedder", ""), embedder)
                     self._shard = qe.EdgeShard.load(str(self._path))
                 else:
-                    self._path.mkdir(parents=True, exist_ok=True)
                     config = qe.EdgeConfig(
                         vectors={DENSE: qe.EdgeVectorParams(size=dimension,
                                                             distance=qe.Distance.Cosine)},
@@ -104,19 +160,23 @@ class EmbeddedQdrantStore(PointStore):
                     for field in INDEXED_FIELDS:
                         self._shard.update(qe.UpdateOperation.create_field_index(
                             field, qe.PayloadSchemaType.Keyword))
-                    (self._path / _META).write_text(
-                        json.dumps({"dimension": dimension, "embedder": embedder}))
+                    self._write_meta({"dimension": dimension, "embedder": embedder})
             except IndexError_:
+                self._abandon()
                 raise
             except Exception as e:  # the engine raises plain Exception with a message
+                self._abandon()
                 if "WAL" in str(e) and "WouldBlock" in str(e):
-                    raise IndexError_(
-                        self.location,
-                        "another docqa process has it open (the embedded index serves one "
-                        "process at a time; stop the other one, or use a Qdrant server via "
-                        "DOCQA_QDRANT_URL)",
-                    ) from e
+                    raise IndexError_(self.location, IN_USE) from e
                 raise IndexError_(self.location, f"could not open ({e})") from e
+
+    def _abandon(self) -> None:
+        """After a failed open: nothing stays open or locked."""
+        if self._shard is not None:
+            with contextlib.suppress(Exception):
+                self._shard.close()
+            self._shard = None
+        self._release_process_lock()
 
     def inspect(self) -> IndexInfo:
         """Opening the engine takes its lock, so this fails clearly while another process
@@ -142,10 +202,13 @@ class EmbeddedQdrantStore(PointStore):
 
     def close(self) -> None:
         with self._lock:
-            if self._shard is not None:
-                self._shard.flush()
-                self._shard.close()
-                self._shard = None
+            try:
+                if self._shard is not None:
+                    self._shard.flush()
+                    self._shard.close()
+                    self._shard = None
+            finally:
+                self._release_process_lock()
 
     def flush(self) -> None:
         with self._lock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from retrieval.answer.context import Source
 from retrieval.answer.prompts import REFUSAL
@@ -26,11 +26,14 @@ class Citation:
     quote: str
     verified: bool
     problem: str = ""
+    #: the sentences citing it state only numbers and names found in its passage
+    supported: bool = False
 
     def as_json(self) -> dict[str, object]:
         data: dict[str, object] = {
             "n": self.n, "doc_id": self.doc_id, "source": self.source, "title": self.title,
-            "page": self.page, "quote": self.quote, "verified": self.verified}
+            "page": self.page, "quote": self.quote, "verified": self.verified,
+            "supported": self.supported}
         if self.problem:
             data["problem"] = self.problem
         return data
@@ -71,6 +74,34 @@ def cited_numbers(text: str) -> list[int]:
     return found
 
 
+def sentences_of(text: str) -> list[str]:
+    """The answer's sentences, a trailing citation marker kept with its sentence."""
+    sentences: list[str] = []
+    for piece in split_sentences(text.replace("\n", " ")):
+        if sentences and not _MARKER.sub("", piece).strip(" .,;"):
+            sentences[-1] += " " + piece  # "… the rate. [2]": the marker ends the sentence
+        else:
+            sentences.append(piece)
+    return sentences
+
+
+def renumber(text: str, citations: Sequence[Citation]
+             ) -> tuple[str, list[Citation], dict[int, int]]:
+    """Citation numbers in order of first appearance, 1..n without gaps: the text's markers,
+    the cards, and the mapping from the prompt's source numbers."""
+    order = cited_numbers(text)
+    known = {c.n for c in citations}
+    mapping = {old: new for new, old in enumerate([n for n in order if n in known], start=1)}
+
+    def swap(m: re.Match[str]) -> str:
+        parts = [mapping.get(int(x), int(x)) for x in m.group(1).split(",")]
+        return "[" + ", ".join(str(x) for x in parts) + "]"
+
+    cards = sorted((replace(c, n=mapping[c.n]) for c in citations if c.n in mapping),
+                   key=lambda c: c.n)
+    return _MARKER.sub(swap, text), cards, mapping
+
+
 def is_refusal(text: str) -> bool:
     return fold(REFUSAL).rstrip(".") in fold(text)
 
@@ -89,10 +120,11 @@ def check(text: str, quotes: dict[int, list[str]], sources: Sequence[Source]) ->
         placed = [(q, locate(q, chunk.text)) for q in given]
         good = [(q, at) for q, at in placed if at is not None]
         if good:
-            for quote, at in good:
-                assert at is not None
-                citations.append(Citation(n, chunk.doc_id, chunk.source, chunk.title,
-                                          chunk.page_at(at), quote, True))
+            # One card per number: the first quote that was found.
+            quote, at = good[0]
+            assert at is not None
+            citations.append(Citation(n, chunk.doc_id, chunk.source, chunk.title,
+                                      chunk.page_at(at), quote, True))
             continue
         problem = ("its quote does not occur in the source" if given
                    else "no supporting quote was given")
@@ -100,13 +132,7 @@ def check(text: str, quotes: dict[int, list[str]], sources: Sequence[Source]) ->
         citations.append(Citation(n, chunk.doc_id, chunk.source, chunk.title,
                                   chunk.page_start, given[0] if given else "", False, problem))
     if not is_refusal(text):
-        sentences: list[str] = []
-        for piece in split_sentences(text.replace("\n", " ")):
-            if sentences and not _MARKER.sub("", piece).strip(" .,;"):
-                sentences[-1] += " " + piece  # "… the rate. [2]": the marker ends the sentence
-            else:
-                sentences.append(piece)
-        for sentence in sentences:
+        for sentence in sentences_of(text):
             if not _MARKER.search(sentence) and len(sentence.split()) >= 4:
                 problems.append(f"no citation for: {sentence[:80]}")
         if not citations and text.strip():

@@ -5,7 +5,7 @@ data, as much recent conversation as fits, and the question. Every packing decis
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import tiktoken
@@ -15,7 +15,7 @@ from retrieval.ports import Message
 from retrieval.text import fold
 from retrieval.types import Hit
 
-DropReason = Literal["budget", "duplicate", "below_threshold", "limit"]
+DropReason = Literal["budget", "duplicate", "below_threshold", "limit", "not_cited"]
 
 # Overhead OpenAI's chat format adds per message and per reply (see the OpenAI cookbook's
 # "How to count tokens with tiktoken").
@@ -67,6 +67,13 @@ class PackedContext:
 
     def source(self, n: int) -> Source | None:
         return next((s for s in self.sources if s.n == n), None)
+
+    def numbered(self, mapping: dict[int, int]) -> PackedContext:
+        """The packing as the reader sees it: sources the answer cites carry their card
+        number; sources sent but not cited say so instead of a number."""
+        used = [replace(u, n=mapping[u.n]) if u.n in mapping
+                else replace(u, n=None, reason="not_cited") for u in self.used]
+        return replace(self, used=used)
 
     def as_json(self) -> dict[str, object]:
         return {"budget": self.budget, "used": [u.as_json() for u in self.used],

@@ -11,15 +11,25 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import tiktoken
 
-from retrieval.answer.citations import Citation, check, is_refusal, split_reply
+from retrieval.answer.citations import (
+    Citation,
+    check,
+    cited_numbers,
+    is_refusal,
+    renumber,
+    sentences_of,
+    split_reply,
+)
 from retrieval.answer.context import PackedContext, pack
+from retrieval.answer.conversation import depends_on_history, standalone_offline
 from retrieval.answer.extractive import ExtractiveAnswerer
 from retrieval.answer.prompts import REFUSAL, REWRITE_RULES
+from retrieval.answer.support import check_support
 from retrieval.errors import ModelError, QuestionError
 from retrieval.ports import ChatModel, ChatUsage, Message
 from retrieval.search.retriever import Retriever, SearchResult
@@ -42,6 +52,7 @@ class AnswerOptions:
     price_out_per_m: float = 0.0
     expand_top: int = 3  # the best hits get their neighbouring chunks as context
     min_score_ratio: float = 0.0
+    deadline_s: float = 60.0  # the model's whole share of one answer, retries included
 
 
 @dataclass(frozen=True)
@@ -62,10 +73,15 @@ class Answer:
     usage: Usage
     timings_ms: dict[str, float]
     refused: bool
-    verified: bool
+    verified: bool  # every citation's quote was found in the passage it cites
     hits: list[Hit] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     query_id: int | None = None
+    #: every sentence's numbers and names are in the passages it cites, and the answer gives
+    #: the kind of fact asked for (``support.py``); never true for a refusal
+    supported: bool = False
+    #: closest passages when nothing answered: offered as "possibly related", never as answer
+    related: list[Hit] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -79,6 +95,7 @@ class Answer:
             "timings_ms": dict(self.timings_ms),
             "refused": self.refused,
             "verified": self.verified,
+            "supported": self.supported,
             "warnings": list(self.warnings),
             "question": self.question,
             "standalone_question": self.standalone,
@@ -147,23 +164,25 @@ def check_question(question: str) -> str:
 
 
 def standalone_question(question: str, history: Sequence[Message], chat: ChatModel | None,
-                        timings: dict[str, float], warnings: list[str]) -> str:
-    """A follow-up ("and for managers?") becomes a question that stands on its own."""
+                        timings: dict[str, float], warnings: list[str],
+                        deadline_s: float | None = None) -> str:
+    """A follow-up ("and for managers?") becomes a question that stands on its own; a
+    question that does not depend on the conversation is left exactly as asked."""
     asked = [m.content for m in history if m.role == "user"]
-    if not asked or not (len(question.split()) <= 6 or _FOLLOW_UP.search(question)):
+    if not asked or not depends_on_history(question):
         return question
     if chat is not None:
         t0 = time.perf_counter()
         try:
             rewritten = chat.complete(
                 [Message("system", REWRITE_RULES), *history[-6:],
-                 Message("user", question)], max_tokens=120).strip()
+                 Message("user", question)], max_tokens=120, deadline_s=deadline_s).strip()
             timings["rewrite"] = _ms(time.perf_counter() - t0)
             if rewritten and len(rewritten) <= MAX_QUESTION_CHARS:
                 return rewritten
         except ModelError as e:
             warnings.append(f"The follow-up could not be rewritten by the model ({e.reason}).")
-    return f"{asked[-1]} {question}"
+    return standalone_offline(question, asked)
 
 
 @dataclass(frozen=True)
@@ -195,15 +214,29 @@ class Generated:
     usage: Usage = Usage()
 
 
+def reply_problem(text: str) -> str | None:
+    """Why a model reply cannot stand as an answer, or None. An empty reply, one that cites
+    nothing, or one that states facts and also says it found nothing is not trusted."""
+    if not text.strip():
+        return "an empty reply"
+    refusal = is_refusal(text)
+    if refusal and (cited_numbers(text) or len(sentences_of(text)) > 1):
+        return "a reply that both states facts and says it could not find them"
+    if not refusal and not cited_numbers(text):
+        return "a reply that cites no source"
+    return None
+
+
 def stream_model(chat: ChatModel, context: PackedContext, options: AnswerOptions,
                  encoding: tiktoken.Encoding, out: Generated,
-                 warnings: list[str]) -> Iterator[AnswerEvent]:
+                 warnings: list[str], deadline_s: float) -> Iterator[AnswerEvent]:
     """The model's reply, streamed without its quotes block. On failure ``out.mode`` is
     "fallback" and a ``reset`` tells the reader to discard what was shown."""
     try:
         quote_filter = _QuoteFilter()
         chat_usage: ChatUsage | None = None
-        for delta in chat.stream(context.messages, max_tokens=options.answer_tokens):
+        for delta in chat.stream(context.messages, max_tokens=options.answer_tokens,
+                                 deadline_s=deadline_s):
             if delta.usage is not None:
                 chat_usage = delta.usage
             shown = quote_filter.feed(delta.text)
@@ -212,9 +245,16 @@ def stream_model(chat: ChatModel, context: PackedContext, options: AnswerOptions
         tail = quote_filter.rest()
         if tail:
             yield AnswerEvent("delta", text=tail)
-        out.text, out.quotes = split_reply(quote_filter.raw)
-        out.mode = "llm"
+        text, quotes = split_reply(quote_filter.raw)
         out.usage = usage_of(context, quote_filter.raw, chat_usage, options, encoding)
+        problem = reply_problem(text)
+        if problem is not None:
+            warnings.append(f"The model sent {problem}, so this answer was picked from the "
+                            "documents without it.")
+            yield AnswerEvent("reset")
+            out.mode = "fallback"
+            return
+        out.text, out.quotes, out.mode = text, quotes, "llm"
     except ModelError as e:
         warnings.append(f"The model did not answer ({e.reason}), so this answer was "
                         "picked from the documents without it.")
@@ -269,7 +309,9 @@ class Answerer:
         question = check_question(question)
         timings: dict[str, float] = {}
         warnings: list[str] = []
-        standalone = standalone_question(question, history, self.chat, timings, warnings)
+        deadline = started + self.options.deadline_s
+        standalone = standalone_question(question, history, self.chat, timings, warnings,
+                                         self.options.deadline_s)
         readers = tuple(groups) if groups is not None else None
         got = retrieve(self.retriever, standalone, readers, self.options, timings)
         yield AnswerEvent("retrieved", hits=list(got.found.hits))
@@ -281,18 +323,38 @@ class Answerer:
         t_generate = time.perf_counter()
         out = Generated()
         if self.chat is not None:
+            left = max(0.1, deadline - time.perf_counter())
             yield from stream_model(self.chat, context, self.options, self.encoding, out,
-                                    warnings)
+                                    warnings, left)
         if out.mode != "llm":
             yield from extract(self.extractive, standalone, context, got.found, out)
-        checked = check(out.text, out.quotes, context.sources)
-        refused = is_refusal(out.text)
-        citations = [] if refused else checked.citations
-        if checked.problems and not refused:
-            warnings.append("Some statements could not be checked against the sources: "
-                            + "; ".join(checked.problems[:3]) + ".")
         timings["generate"] = _ms(time.perf_counter() - t_generate)
+        answer = verify(question, standalone, out, context, warnings)
         timings["total"] = _ms(time.perf_counter() - started)
-        yield AnswerEvent("done", answer=Answer(
-            question, standalone, out.text, out.mode, citations, context, out.usage, timings,
-            refused, checked.verified, list(got.found.hits), warnings))
+        yield AnswerEvent("done", answer=replace(
+            answer, timings_ms=timings, hits=list(got.found.hits),
+            related=list(got.hits[:3]) if answer.refused else []))
+
+
+
+def verify(question: str, standalone: str, out: Generated, context: PackedContext,
+           warnings: list[str]) -> Answer:
+    """Both checks, kept apart: quotes found (``verified``) and claims supported
+    (``supported``); citation numbers follow first appearance, one card per passage."""
+    checked = check(out.text, out.quotes, context.sources)
+    refused = is_refusal(out.text)
+    passages = {s.n: s.hit.chunk.text for s in context.sources}
+    support = check_support(standalone, out.text, passages, refused,
+                            [c.quote for c in checked.citations if c.verified])
+    text, citations = out.text, [] if refused else checked.citations
+    citations = [replace(c, supported=support.by_citation.get(c.n, False)) for c in citations]
+    text, citations, mapping = renumber(text, citations)
+    if checked.problems and not refused:
+        warnings.append("Some statements could not be checked against the sources: "
+                        + "; ".join(checked.problems[:3]) + ".")
+    if not refused and not support.supported:
+        warnings.append("This answer may not answer the question: "
+                        + "; ".join(support.problems[:2]) + ". Check the sources.")
+    return Answer(question, standalone, text, out.mode, citations,
+                  context.numbered(mapping), out.usage, {}, refused, checked.verified,
+                  warnings=warnings, supported=support.supported and checked.verified)

@@ -22,15 +22,23 @@ exact words of source n (5 to 30 words, copied verbatim) that support the claim,
 </quotes>."""
 
 
+def escape_data(text: str) -> str:
+    """Text that cannot open or close a tag of the prompt (any letter case, attributes or
+    not): angle brackets become look-alikes. ``text.fold`` maps them back, so a quote the
+    model copies from an escaped passage still verifies against the original."""
+    return text.replace("<", "‹").replace(">", "›")
+
+
+def _attribute(text: str) -> str:
+    return escape_data(" ".join(text.split())).replace('"', "'")
+
+
 def render_source(n: int, hit: Hit) -> str:
     c = hit.chunk
     pages = f"{c.page_start}" if c.page_start == c.page_end else f"{c.page_start}-{c.page_end}"
-    # The closing tag cannot appear inside the data, so a document cannot end its own source.
-    body = c.text.replace("</source", "</ source").replace("<source", "< source")
-    title = c.title.replace('"', "'")
-    section = f' section="{c.section}"'.replace("<", "") if c.section else ""
-    return f'<source n="{n}" title="{title}" file="{c.source}" pages="{pages}"{section}>\n' \
-           f"{body}\n</source>"
+    section = f' section="{_attribute(c.section)}"' if c.section else ""
+    return (f'<source n="{n}" title="{_attribute(c.title)}" file="{_attribute(c.source)}" '
+            f'pages="{pages}"{section}>\n{escape_data(c.text)}\n</source>')
 
 
 REWRITE_RULES = ("Rewrite the user's last question as one standalone question that can be "

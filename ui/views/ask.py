@@ -125,20 +125,28 @@ def _answer(ctx: AppContext, turn: Turn, earlier: list[Turn]) -> None:
 def _draw_answer(ctx: AppContext, answer: Answer, key: str) -> None:
     st.markdown(plain(answer.text))
     badges = []
+    # Two checks, shown apart: a green badge only when both hold ("quotes found" alone is
+    # not "the answer is right").
     if answer.refused:
         badges.append(":gray-badge[:material/block: not in the documents]")
-    elif answer.verified:
-        badges.append(":green-badge[:material/verified: citations verified]")
     else:
-        badges.append(":orange-badge[:material/warning: not every citation verified]")
+        badges.append(":green-badge[:material/format_quote: quotes found]" if answer.verified
+                      else ":orange-badge[:material/warning: quotes not found]")
+        badges.append(":green-badge[:material/verified: supported]" if answer.supported
+                      else ":orange-badge[:material/help: not shown to answer the question]")
     badges.append({"extractive": ":blue-badge[extractive]", "llm": ":violet-badge[model]",
                    "fallback": ":orange-badge[model failed: extractive]"}[answer.mode])
     st.markdown(" ".join(badges))
-    st.caption(f"{MODE_LABELS[answer.mode]} {answer.timings_ms.get('total', 0):.0f} ms.")
+    st.caption(f"{MODE_LABELS[answer.mode]} {answer.timings_ms.get('total', 0):.0f} ms. "
+               f"Searched for: “{plain(answer.standalone)}”.")
     for warning in answer.warnings:
         st.warning(plain(warning), icon=":material/warning:")
     if answer.citations:
         _draw_sources(ctx, answer, key)
+    if answer.refused and answer.related:
+        st.caption("Possibly related (not an answer): " + " · ".join(
+            plain(f"{h.chunk.title or h.chunk.source}, page {h.chunk.page_start}")
+            for h in answer.related))
     _draw_why(answer)
     if answer.query_id is not None:
         _draw_feedback(ctx, answer.query_id)
@@ -150,7 +158,8 @@ def _draw_sources(ctx: AppContext, answer: Answer, key: str) -> None:
         with st.container(border=True):
             left, right = st.columns([5, 1], vertical_alignment="center")
             with left:
-                mark = "" if c.verified else " · :orange[not verified]"
+                mark = ("" if c.verified else " · :orange[quote not found]") + (
+                    "" if c.supported else " · :orange[claim not found in this passage]")
                 st.markdown(f"**\\[{c.n}\\] {plain(c.title or c.source)}** · page {c.page}"
                             f"{mark}")
                 st.caption(plain(f"“{c.quote}”  —  {c.source}"))
@@ -174,16 +183,17 @@ def _viewer(ctx: AppContext, citation: Citation) -> None:
     st.caption(plain(page.record.source))
     if page.is_pdf and page.original is not None:
         try:
+            from ui.common import data_uri  # images as data: URIs, never a /media URL
             from ui.page_images import render_page
 
             image = render_page(page.original, page.page, citation.quote)
             if image.focus_png is not None:
-                st.image(image.focus_png, width="stretch",
+                st.image(data_uri(image.focus_png), width="stretch",
                          caption="The cited passage, highlighted on the page.")
                 with st.expander("Whole page"):
-                    st.image(image.png, width="stretch")
+                    st.image(data_uri(image.png), width="stretch")
             else:
-                st.image(image.png, width="stretch",
+                st.image(data_uri(image.png), width="stretch",
                          caption="The passage could not be located on the page image; it is "
                                  "highlighted in the text below.")
         except DocqaError as e:

@@ -1,0 +1,183 @@
+"""The rules of the offline answerer, one at a time, on small hand-made sources: what a unit
+is (tables with wrapped headers and cells, headings, captions, FAQ questions), what a question
+singles out (codes, levels, names, figures in ranges), and when the answer is supported."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from retrieval.answer.context import Source
+from retrieval.answer.extractive import (
+    Extract,
+    ExtractiveAnswerer,
+    ScoredUnit,
+    in_range,
+    question_codes,
+    question_figures,
+    says,
+    units_of,
+)
+from retrieval.answer.support import check_support
+from retrieval.types import Chunk, Hit
+
+
+def source(n: int, text: str, *, doc: str = "d1", section: str = "") -> Source:
+    chunk = Chunk(doc_id=doc, version="v1", chunk_index=n, source=f"{doc}.pdf", title=doc,
+                  page_start=1, page_end=1, section=section, text=text, groups=("everyone",),
+                  n_tokens=len(text.split()), ingested_at="", page_breaks=())
+    return Source(n, Hit(chunk, 1.0 / n), len(text.split()))
+
+
+# A PDF table as ingestion renders it: " | " between cells, header cells wrapped onto a
+# second line ("Hotel cap per" / "night"), and a row that stands for every unlisted city.
+HOTELS = """4.1 Hotels
+Book standard rooms in business hotels close to your destination.
+Table 2: Hotel caps and meal per diems by city
+City | Country | Hotel cap per | Meal per diem (full | Currency
+night | day)
+Munich | Germany | 175 | 38 | EUR
+Zurich | Switzerland | 260 | 65 | CHF
+All other locations | - | 130 | 34 | EUR
+5. Other business expenses
+Business meals with customers are reimbursed up to EUR 70 per person."""
+
+# Wrapped data cells: a continuation line starts in lower case, or has no pipe at all.
+RETENTION = """Table 3: Retention periods
+Type of record | Retention period | Notes
+Accounting records, invoices and expense | 10 years | From the end of the calendar
+claims | year
+Personnel files | 3 years after the end of | Stored by HR
+employment
+Backups of servers | 35 days | Encrypted"""
+
+LEVELS = """Table 1: Benefits by tier
+Benefit | Standard tier (L1-L3) | Plus tier (L4-L5)
+Annual learning budget | EUR 1,200 | EUR 1,500
+Car allowance | Not included | EUR 650 per month"""
+
+FAQ = """Q: Can I bring my dog to the office?
+A: No. Only assistance dogs are allowed in the buildings.
+Meeting rooms
+Rooms are booked in the calendar; a booking lasts at most 4 hours."""
+
+
+def _rows(text: str) -> list[Any]:
+    return [u for u in units_of(source(1, text), 0) if u.is_row]
+
+
+# -- what a unit is --------------------------------------------------------------------------
+def test_a_wrapped_header_is_rejoined_and_the_row_reads_with_full_column_names() -> None:
+    rows = _rows(HOTELS)
+    assert [r.cells[0] for r in rows] == ["Munich", "Zurich", "All other locations"]
+    assert rows[0].display() == ("City: Munich · Country: Germany · Hotel cap per night: 175 · "
+                                 "Meal per diem (full day): 38 · Currency: EUR")
+    assert rows[0].text == "Munich | Germany | 175 | 38 | EUR"  # the quote, as in the source
+
+
+def test_wrapped_cells_belong_to_their_row_and_the_quote_stays_in_the_source() -> None:
+    rows = _rows(RETENTION)
+    assert [r.cells for r in rows] == [
+        ("Accounting records, invoices and expense claims", "10 years",
+         "From the end of the calendar year"),
+        ("Personnel files", "3 years after the end of employment", "Stored by HR"),
+        ("Backups of servers", "35 days", "Encrypted")]
+    from retrieval.text import locate
+    assert all(locate(r.text, RETENTION) is not None for r in rows)
+
+
+def test_headings_captions_and_faq_questions_are_never_units() -> None:
+    texts = [u.text for u in units_of(source(1, FAQ + "\n" + HOTELS), 0)]
+    assert not any(t.startswith(("Q:", "Table 2", "Meeting rooms", "4.1 Hotels", "5. Other"))
+                   for t in texts)
+    assert not any(t.endswith("?") for t in texts)
+    assert "Rooms are booked in the calendar; a booking lasts at most 4 hours." in texts
+    # the heading is kept as the context of what follows it
+    booked = next(u for u in units_of(source(1, FAQ), 0) if u.text.startswith("Rooms"))
+    assert "Meeting rooms" in booked.context
+
+
+def test_list_items_run_together_are_separate_units() -> None:
+    text = ("– Offers are made between the minimum and the midpoint. – Salaries above the "
+            "maximum need the approval of the director.")
+    assert [u.text for u in units_of(source(1, text), 0)] == [
+        "Offers are made between the minimum and the midpoint.",
+        "Salaries above the maximum need the approval of the director."]
+
+
+def test_a_passage_that_starts_inside_a_table_borrows_the_header_of_its_document() -> None:
+    cut = "Zurich | Switzerland | 260 | 65 | CHF\nAll other locations | - | 130 | 34 | EUR"
+    answerer = ExtractiveAnswerer(embedder=None)  # type: ignore[arg-type]
+    units = answerer.units([source(1, HOTELS), source(2, cut)])
+    borrowed = [u for u in units if u.n == 2]
+    assert borrowed[0].display().startswith("City: Zurich · Country: Switzerland")
+
+
+# -- what a question singles out -------------------------------------------------------------
+def test_codes_levels_models_and_years_are_recognised_and_ranges_hold_them() -> None:
+    assert question_codes("What's the learning budget for L8 on the EL-420 in 2027?") == {
+        "l8", "el-420", "2027"}
+    assert question_codes("When is firmware 5.0 coming out?") == {"5.0"}
+    assert question_codes("I did a 9.5 hour day on the 12th") == set()  # figures, not codes
+    assert says("l2", "standard tier (l1-l3)") and not says("l8", "levels l1 to l7")
+    assert says("e601", "e601 | error") and not says("e60", "e601 | error")
+
+
+def test_a_figure_of_the_question_is_found_in_a_range() -> None:
+    assert question_figures("I've been here seven years") == [7.0]
+    assert in_range([7], "6 to 9 years") and not in_range([12], "6 to 9 years")
+    assert in_range([12], "10 years or more")
+    assert in_range([450], "Up to EUR 500") and not in_range([6000], "Up to EUR 500")
+    assert in_range([6000], "EUR 2,500.01 to EUR 10,000")
+
+
+def test_a_row_for_another_city_does_not_answer_and_an_unlisted_one_gets_all_other(
+        embedder: Any) -> None:
+    answerer = ExtractiveAnswerer(embedder)
+    zurich = answerer.answer("What is the hotel cap per night in Zurich?", [source(1, HOTELS)])
+    assert not zurich.refused and "260" in zurich.text() and "175" not in zurich.text()
+    lisbon = answerer.answer("What is the hotel cap per night in Lisbon?", [source(1, HOTELS)])
+    assert not lisbon.refused and lisbon.picks[0].unit.cells[0] == "All other locations"
+    assert "130" in lisbon.text()
+
+
+def test_a_level_or_code_the_sources_do_not_list_is_refused(embedder: Any) -> None:
+    answerer = ExtractiveAnswerer(embedder)
+    l4 = answerer.answer("What is the annual learning budget at level L4?", [source(1, LEVELS)])
+    assert not l4.refused and "EUR 1,500" in l4.text()
+    l8 = answerer.answer("What is the annual learning budget at level L8?", [source(1, LEVELS)])
+    assert l8.refused
+
+
+def test_a_name_question_needs_a_name(embedder: Any) -> None:
+    answerer = ExtractiveAnswerer(embedder)
+    text = ("The works council represents all employees. It meets every month. "
+            "The chair of the works council is Lukas Fendrich.")
+    found = answerer.answer("Who chairs the works council?", [source(1, text)])
+    assert not found.refused and "Lukas Fendrich" in found.text()
+    nameless = answerer.answer("Who chairs the works council?",
+                               [source(1, "The works council represents all employees.")])
+    assert nameless.refused
+
+
+def test_every_sentence_of_the_answer_carries_its_citation() -> None:
+    sentence = units_of(source(3, "Laptops lock after five minutes. Phones lock later."), 0)
+    picked = Extract([ScoredUnit(u, 0.5, 0.5, 0.5) for u in sentence], 0.5, False)
+    assert picked.text() == "Laptops lock after five minutes [3]. Phones lock later [3]."
+
+
+# -- supported -------------------------------------------------------------------------------
+def test_support_accepts_a_paraphrased_question_and_rejects_another_level() -> None:
+    passage = "Passwords for user accounts must be at least 14 characters long."
+    right = check_support("How long does my account password need to be?",
+                          "Passwords for user accounts must be at least 14 characters long [1].",
+                          {1: passage}, False, [passage])
+    assert right.supported
+    other = "Levels L1 to L7: the bonus target is 5 percent."
+    wrong = check_support("What is the bonus target for L8?",
+                          "Levels L1 to L7: the bonus target is 5 percent [1].",
+                          {1: other}, False, [other])
+    assert not wrong.supported
+    invented = check_support("How long does my account password need to be?",
+                             "Passwords must be at least 99 characters long [1].",
+                             {1: passage}, False, [passage])
+    assert not invented.supported
