@@ -39,7 +39,7 @@ lint: install
 	$(BIN)/ruff check .
 
 typecheck: install
-	$(BIN)/mypy retrieval ingest docqa ui evals
+	$(BIN)/mypy retrieval ingest docqa ui evals bench scripts
 
 pytest: install browser
 	$(BIN)/pytest -q || [ $$? -eq 5 ]  # 5 = no tests collected, not a failure

@@ -407,7 +407,7 @@ class Ingestor:
 
 
 def ingest_records(services: Kernel, records: Sequence[TextRecord],
-                   groups: Sequence[str] = (EVERYONE,), uploaded_by: str = "",
+                   groups: Sequence[str] | None = None, uploaded_by: str = "",
                    progress: ProgressCallback | None = None) -> IngestReport:
     """Index many small text documents, embedding across documents in full batches (one
     call per document would waste the batch). Same visibility protocol as files: all chunks
@@ -417,7 +417,7 @@ def ingest_records(services: Kernel, records: Sequence[TextRecord],
     started = time.perf_counter()
     settings = services.settings
     chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap, fits=services.embedder.fits)
-    clean_groups = explicit_groups(groups)
+    wanted = None if groups is None else explicit_groups(groups)  # None: as Ingestor.ingest
     notify = progress or (lambda _p: None)
     report = IngestReport()
     batch: list[tuple[DocumentRecord, list[Chunk]]] = []
@@ -450,12 +450,15 @@ def ingest_records(services: Kernel, records: Sequence[TextRecord],
             report.failed.append(FailedFile(item.source, "the document contains no text"))
             continue
         stamp = _now()
-        chunks = make_chunks(doc_id, version, item.source, title, drafts, clean_groups,
+        doc_groups = wanted or (existing.groups if existing else (EVERYONE,))
+        if existing and existing.groups != doc_groups:
+            _log_change(GroupChange(item.source, existing.groups, doc_groups), report)
+        chunks = make_chunks(doc_id, version, item.source, title, drafts, doc_groups,
                              stamp)
         record = DocumentRecord(
             doc_id=doc_id, source=item.source, title=title, version=version,
             status=DocStatus.INDEXED, error="", pages=1, chunks=len(chunks), ocr_pages=(),
-            groups=clean_groups, uploaded_by=uploaded_by or settings.user, ingested_at=stamp,
+            groups=doc_groups, uploaded_by=uploaded_by or settings.user, ingested_at=stamp,
             size_bytes=len(item.text.encode()), stored_path="", published=False)
         batch.append((record, chunks))
         pending_chunks += len(chunks)

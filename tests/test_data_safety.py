@@ -151,6 +151,22 @@ def test_pipeline_keeps_groups_on_reindex_and_set_groups_refuses_empty(
     assert any("secret.md" in r.getMessage() for r in caplog.records)
 
 
+def test_text_records_keep_their_groups_when_indexed_again(
+        open_services: Callable[..., Services]) -> None:
+    from ingest.pipeline import ingest_records
+    from retrieval.types import TextRecord
+
+    services = open_services()
+    ingest_records(services, [TextRecord("doc-1", "Salaries", "Level 3 earns a secret sum.")],
+                   groups=["hr"])
+    report = ingest_records(services, [
+        TextRecord("doc-1", "Salaries", "Level 3 earns another secret sum."),
+        TextRecord("doc-2", "Canteen", "The canteen opens at noon.")])
+    assert report.ingested == ["doc-1", "doc-2"] and report.groups_changed == []
+    groups = {r.source: r.groups for r in services.catalog.list()}
+    assert groups == {"doc-1": ("hr",), "doc-2": ("everyone",)}
+
+
 # -- 2. readers' groups include everyone; a missing path is an error ------------------------
 def test_search_and_ask_with_groups_include_documents_shared_with_everyone(
         cli: Callable[..., Any], tmp_path: Path) -> None:
