@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
+from docqa.audit import AuditLog
 from docqa.query_log import QueryLog
 from docqa.storage import secure_data_dir
 from retrieval.answer.pipeline import Answer, Answerer, AnswerEvent
@@ -52,12 +53,16 @@ class LoggedAnswerer(Answerer):
 @dataclass
 class Services(Kernel):
     queries: QueryLog = field(kw_only=True)
+    #: the audit log (docqa.audit); None where nothing is audited (benches, evaluations)
+    audit: AuditLog | None = field(default=None, kw_only=True)
     _answerers: dict[bool, LoggedAnswerer] = field(default_factory=dict, init=False,
                                                    repr=False)
 
     def close(self) -> None:
         super().close()
         self.queries.close()
+        if self.audit is not None:
+            self.audit.close()
 
     def __enter__(self) -> Services:
         return self
@@ -116,6 +121,7 @@ def open_services(settings: Settings, embedder: Embedder | None = None,
     index = index or build_index(settings)
     check_embedder(catalog, index, embedder, settings.collection)
     services = Services(settings, embedder, Bm25Encoder(), index, catalog,
-                        queries=QueryLog(settings.catalog_path))
+                        queries=QueryLog(settings.catalog_path),
+                        audit=AuditLog(settings.audit_path))
     recover(catalog, index)
     return services

@@ -1,4 +1,5 @@
-"""Which kind of set a path holds (our golden JSONL, a BEIR folder, FinanceBench-style JSONL),
+"""Which kind of set a path holds (our golden JSONL, a BEIR folder, FinanceBench-style JSONL,
+the access red-team set of ``evals.access``),
 its questions, and the index it is evaluated against.
 
 The BEIR corpus and FinanceBench PDFs are indexed through ingest's public pipeline (as the
@@ -11,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from evals.access import is_access_row, load_access
 from evals.beir import beir_items
 from evals.financebench import load_financebench
 from evals.golden import DatasetError, GoldenItem, load_golden
 
-Kind = Literal["golden", "beir", "financebench"]
+Kind = Literal["golden", "beir", "financebench", "access"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ def detect(path: Path) -> Kind:
         raise DatasetError(str(path), "is not JSONL (the first line is not JSON)") from e
     if isinstance(row, dict) and "evidence" in row and "question" in row:
         return "financebench"
+    if isinstance(row, dict) and is_access_row(row):
+        return "access"
     if isinstance(row, dict) and "question" in row:
         return "golden"
     raise DatasetError(str(path), "is neither golden JSONL (question, answer, sources) nor "
@@ -78,4 +82,6 @@ def load_dataset(path: Path, *, split: str | None = None, docs: Path | None = No
             raise DatasetError(str(docs), "--docs must be a folder of PDFs")
         return Dataset(name or f"financebench-{path.stem}", kind, path,
                        tuple(load_financebench(path)), docs=docs)
+    if kind == "access":
+        return Dataset(name or path.stem, kind, path, tuple(load_access(path)))
     return Dataset(name or path.stem, kind, path, tuple(load_golden(path)))

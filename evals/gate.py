@@ -10,7 +10,7 @@ from pathlib import Path
 from evals.golden import DatasetError
 
 #: metrics where a rise is a regression
-LOWER_IS_BETTER = ("false_refusal_rate",)
+LOWER_IS_BETTER = ("false_refusal_rate", "access_leaks")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from evals import report as reports
+from evals.access import AccessRun, red_team
+from evals.access import as_results as access_results
+from evals.access import by_tag as access_by_tag
+from evals.access import summary as access_summary
+from evals.access import worst as access_worst
 from evals.datasets import Dataset
 from evals.gate import check, load_thresholds
 from evals.history import History, history_path
@@ -47,15 +52,21 @@ def evaluate_dataset(services: Kernel, dataset: Dataset, options: RunOptions, ou
     options = replace(options, level=dataset.level, answers=dataset.kind != "beir")
     items = dataset.items[:limit] if limit else dataset.items
     answerer = build_answerer(services, options, chat) if options.answers else None
-    results = evaluate(services, items, options, answerer=answerer, progress=progress)
-    judge_reason: str | None = "no judge model was given (--judge)"
-    if judge is not None and options.answers:
-        from evals.ragas_adapter import judge_results
+    access: AccessRun | None = None
+    if dataset.kind == "access" and answerer is not None:
+        # the red-team set: leaks to outsiders, not answer quality (evals.access)
+        access = red_team(services, items, answerer, options, progress)
+        results, summary = access_results(access), access_summary(access)
+    else:
+        results = evaluate(services, items, options, answerer=answerer, progress=progress)
+        judge_reason: str | None = "no judge model was given (--judge)"
+        if judge is not None and options.answers:
+            from evals.ragas_adapter import judge_results
 
-        results = judge_results(results, judge.model, base_url=judge.base_url,
-                                api_key=judge.api_key, embedder=services.embedder)
-        judge_reason = None
-    summary = summarise(results, options, judge_reason)
+            results = judge_results(results, judge.model, base_url=judge.base_url,
+                                    api_key=judge.api_key, embedder=services.embedder)
+            judge_reason = None
+        summary = summarise(results, options, judge_reason)
     with History(history_path(services.settings.data_dir)) as history:
         previous = history.previous(dataset.name)
         failures = check(summary.metrics, previous.metrics if previous else None,
@@ -70,14 +81,16 @@ def evaluate_dataset(services: Kernel, dataset: Dataset, options: RunOptions, ou
             "index": {"data_dir": str(services.settings.data_dir),
                       "collection": services.settings.collection, "note": note},
             "metrics": summary.metrics, "not_run": summary.not_run, "counts": summary.counts,
-            "by_tag": by_tag(results, options), "latency_ms": latency(results),
+            "by_tag": access_by_tag(access) if access else by_tag(results, options),
+            "latency_ms": latency(results),
             "cost": cost(results),
             "gate": {"passed": not failures, "failures": [str(f) for f in failures],
                      "thresholds": str(thresholds) if thresholds else None},
             "previous": ({"started_at": previous.started_at, "metrics": previous.metrics,
                           "report": previous.report} if previous else None),
             "diff": reports.diff(summary.metrics, previous.metrics if previous else None),
-            "worst": [r.as_json() for r in reports.worst(results)],
+            "worst": (access_worst(access) if access
+                      else [r.as_json() for r in reports.worst(results)]),
             "trend": [*trend, {"started_at": started_at, "metrics": summary.metrics}],
             "report": str(out),
         }

@@ -97,8 +97,11 @@ def safe_name(filename: str) -> str:
 
 
 class UploadQueue:
-    def __init__(self, services: Kernel, workers: int = 1) -> None:
+    def __init__(self, services: Kernel, workers: int = 1,
+                 on_report: Callable[[UploadJob, IngestReport], None] | None = None) -> None:
+        """``on_report(job, report)`` after each job's indexing ran (the app's audit log)."""
         self.services = services
+        self.on_report = on_report
         self.staging = services.settings.data_dir / "uploads"
         self._jobs: dict[str, UploadJob] = {}
         self._lock = threading.Lock()
@@ -210,6 +213,11 @@ class UploadQueue:
         try:
             report = work()
             job = self.get(job_id)
+            if job is not None and self.on_report is not None:
+                try:
+                    self.on_report(job, report)
+                except Exception:  # the index is written; a listener must not fail the job
+                    log.exception("the report listener failed for upload %s", job_id)
             if job is not None and not job.done:  # nothing reported a final state
                 state = "failed" if report.failed else "indexed"
                 message = report.failed[0].error if report.failed else ""

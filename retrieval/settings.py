@@ -127,6 +127,10 @@ class Settings(BaseSettings):
     def sessions_path(self) -> Path:
         return self.data_dir / "sessions.sqlite3"
 
+    @property
+    def audit_path(self) -> Path:
+        return self.data_dir / "audit.sqlite3"
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read and validate settings; a bad value becomes one ``ConfigError`` naming the variable."""

@@ -1,4 +1,5 @@
-"""docqa web app: log in, then Ask (everyone) and Documents, Quality, Usage (admins).
+"""docqa web app: log in, then Ask (everyone) and Documents, Quality, Usage, Audit log
+(admins).
 
 Started by `docqa serve`, which runs ui/server.py: the login routes and the guard middleware
 of ui/websession.py around this script (a bare `streamlit run ui/app.py` cannot log in). Pages
@@ -22,7 +23,7 @@ from ui.common import (
     shared_services,
     shared_uploads,
 )
-from ui.views import ask, documents, quality, usage
+from ui.views import ask, audit, documents, quality, usage
 from ui.websession import stores
 
 # The icon as a data: URI: a file path would be served from /media, which needs a session.
@@ -61,6 +62,8 @@ def main() -> None:
                 url_path="quality"),
         st.Page(lambda: admin_usage(ctx), title="Usage",
                 icon=":material/bar_chart:", url_path="usage"),
+        st.Page(lambda: audit.render(ctx), title="Audit log", icon=":material/history:",
+                url_path="audit"),
     ]
     if user.is_admin:
         nav = st.navigation({"": pages, "Admin": admin_pages})

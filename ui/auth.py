@@ -19,7 +19,7 @@ from docqa.sessions import SessionStore
 from retrieval.settings import Settings
 from ui import websession
 from ui.common import plain
-from ui.websession import LOGGED_OUT, current_user, log_out, login_form
+from ui.websession import LOGGED_OUT, audit_log, current_user, log_out, login_form
 
 PROBLEMS = {
     "failed": "The user name or password is not right.",
@@ -63,7 +63,8 @@ def signed_in_user(store: UserStore, sessions: SessionStore, settings: Settings)
         return _signed_in(user, st.logout)
     user = current_user(sessions, store)
     if user is not None:
-        return _signed_in(user, lambda: log_out(sessions))
+        return _signed_in(user, lambda: log_out(sessions, user.username,
+                                                audit_log(settings)))
     local = bool(store.users())
     if not local and not sso:
         st.title("docqa")

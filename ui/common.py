@@ -9,10 +9,12 @@ from dataclasses import dataclass
 import streamlit as st
 
 from docqa.accounts import User, UserStore
+from docqa.audit import record_ingest
 from docqa.logs import configure_logging
 from docqa.services import Services, open_services
-from ingest.uploads import UploadQueue, share_cores_with_questions
+from ingest.uploads import UploadJob, UploadQueue, share_cores_with_questions
 from retrieval.settings import load_settings
+from retrieval.types import IngestReport
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,15 @@ def shared_services() -> Services:
 def shared_uploads() -> UploadQueue:
     services = shared_services()
     share_cores_with_questions()
-    return UploadQueue(services, workers=services.settings.upload_workers)
+    return UploadQueue(services, workers=services.settings.upload_workers,
+                       on_report=lambda job, report: audit_upload(services, job, report))
+
+
+def audit_upload(services: Services, job: UploadJob, report: IngestReport) -> None:
+    """The audit events of an upload or re-index the upload queue finished, by its admin."""
+    if services.audit is not None:
+        record_ingest(services.audit, services.catalog, report, job.uploader,
+                      "reindex" if job.kind == "reindex" else "ingest")
 
 
 def data_uri(png: bytes) -> str:

@@ -33,6 +33,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from docqa.accounts import User, UserStore
+from docqa.audit import AuditLog
 from docqa.sessions import SessionStore
 from retrieval.settings import Settings, load_settings
 
@@ -65,6 +66,16 @@ def stores(settings: Settings | None = None) -> tuple[SessionStore, UserStore]:
                    s.session_idle_minutes * 60)
 
 
+@lru_cache(maxsize=8)
+def _audit(path: Path) -> AuditLog:
+    return AuditLog(path, "app")
+
+
+def audit_log(settings: Settings | None = None) -> AuditLog:
+    """The audit log logins, failed logins and logouts are recorded in, one per process."""
+    return _audit((settings or _server_settings()).audit_path)
+
+
 def _base() -> str:
     from streamlit import config
 
@@ -90,10 +101,12 @@ def current_user(sessions: SessionStore, users: UserStore) -> User | None:
     return found.get("user") if username else None
 
 
-def log_out(sessions: SessionStore) -> None:
+def log_out(sessions: SessionStore, username: str = "", audit: AuditLog | None = None) -> None:
     """on_click of the Log out button: the session row goes, so this cookie and any copy of it
     sign in nobody from now on; the chat of this tab is forgotten."""
     sessions.revoke(session_token())
+    if audit is not None and username:
+        audit.record(username, "logout")
     st.session_state.clear()
     st.session_state[LOGGED_OUT] = True
 
@@ -192,16 +205,23 @@ async def login(request: Request) -> Response:
     address = request.client.host if request.client else "?"
     if not username or not password:
         return _back("failed")
+    # the audit log gets the name tried and the address, never the password
+    audit = audit_log()
     if per_user.blocked(username) or per_address.blocked(address):
+        await run_in_threadpool(audit.record, username[:100], "login_failed", address=address,
+                                reason="locked")
         return _back("locked")
     sessions, users = stores()
     user = await run_in_threadpool(users.verify, username, password)  # bcrypt: off the loop
     if user is None:
         per_user.failed(username)
         per_address.failed(address)
+        await run_in_threadpool(audit.record, username[:100], "login_failed", address=address,
+                                reason="wrong user name or password")
         return _back("failed")
     per_user.clear(username)
     token = await run_in_threadpool(sessions.create, user.username, user.stamp)
+    await run_in_threadpool(audit.record, user.username, "login", address=address)
     response = _back()
     response.set_cookie(COOKIE, token, max_age=int(sessions.lifetime_s), path=f"{_base()}/",
                         httponly=True, samesite="strict", secure=_secure(request))
@@ -212,7 +232,12 @@ async def logout(request: Request) -> Response:
     """A plain form POST that ends the session and deletes the cookie in the browser."""
     if not _same_origin(request):
         return PlainTextResponse("Forbidden", status_code=403)
-    await run_in_threadpool(stores()[0].revoke, request.cookies.get(COOKIE))
+    sessions, users = stores()
+    token = request.cookies.get(COOKIE)
+    username = await run_in_threadpool(sessions.check, token, users.stamp_of) if token else None
+    await run_in_threadpool(sessions.revoke, token)
+    if username:
+        await run_in_threadpool(audit_log().record, username, "logout")
     response = _back()
     response.delete_cookie(COOKIE, path=f"{_base()}/", httponly=True, samesite="strict",
                            secure=_secure(request))

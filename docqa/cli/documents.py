@@ -88,6 +88,10 @@ def ingest(
                                              progress=on_step)
             else:
                 report = ingestor.ingest([Path(p) for p in paths], group_list)
+            if services.audit is not None:
+                from docqa.audit import record_ingest
+
+                record_ingest(services.audit, services.catalog, report, services.settings.user)
         if json_out:
             emit_json(report.as_json())
         else:
@@ -161,6 +165,9 @@ def docs_delete(
 
         with open_cli_services() as services:
             record = Ingestor(services).delete(doc)
+            if services.audit is not None:
+                services.audit.record(services.settings.user, "delete", record.source,
+                                      doc_id=record.doc_id, groups=list(record.groups))
         if json_out:
             emit_json({"deleted": record.doc_id, "source": record.source})
         else:

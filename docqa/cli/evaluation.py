@@ -97,8 +97,8 @@ _THRESHOLDS_HELP = "TOML thresholds for the gate (default data/eval/thresholds.t
 
 @eval_app.command("run")
 def eval_run(
-    dataset: Annotated[Path, typer.Option(help="Golden JSONL, BEIR folder or FinanceBench-style "
-                                               "JSONL (detected).")],
+    dataset: Annotated[Path, typer.Option(help="Golden JSONL, BEIR folder, FinanceBench-style "
+                                               "JSONL or the access red-team set (detected).")],
     out: Annotated[Path | None, typer.Option(help="Report folder (default: data_dir/eval/"
                                                   "reports/<dataset>-<time>).")] = None,
     split: Annotated[str | None, typer.Option(help="BEIR qrels split (default test).")] = None,

@@ -59,6 +59,11 @@ def reindex(
         with bar, open_services(settings.model_copy(update={"collection": target})) as svc:
             report = reindex_all(svc, resume=not in_place,
                                  on_document=lambda n, total, _s: step(n - 1, total))
+            if svc.audit is not None:
+                svc.audit.source = "cli"
+                svc.audit.record(settings.user, "reindex", target, collection=target,
+                                 previous=settings.collection,
+                                 documents=len(report.reindexed), failed=len(report.failed))
         out = {**asdict(report), "failed": [asdict(f) for f in report.failed],
                "previous": settings.collection, "switch": not in_place}
         if json_out:

@@ -36,6 +36,8 @@ def open_cli_services() -> Iterator[Services]:
     from docqa.services import open_services
 
     with open_services(load_settings()) as services:
+        if services.audit is not None:  # events recorded by a command say so
+            services.audit.source = "cli"
         yield services
 
 

@@ -20,7 +20,7 @@ from retrieval.settings import load_settings
 from retrieval.types import EVERYONE
 
 if TYPE_CHECKING:
-    from docqa.accounts import Role, UserStore
+    from docqa.accounts import Role, User, UserStore
 
 users_app = typer.Typer(help="Who may log in to the app: add, list and remove users.",
                         no_args_is_help=True)
@@ -37,6 +37,22 @@ def _user_store() -> UserStore:
 
     settings = load_settings()
     return UserStore(settings.users_path, SessionStore(settings.sessions_path))
+
+
+def _audit(action: str, user: User | str) -> None:
+    """An audit event of a user change by whoever runs the command (never a password)."""
+    from docqa.audit import AuditLog
+
+    settings = load_settings()
+    audit = AuditLog(settings.audit_path, "cli")
+    try:
+        if isinstance(user, str):
+            audit.record(settings.user, action, user)
+        else:
+            audit.record(settings.user, action, user.username, role=user.role,
+                         groups=list(user.groups))
+    finally:
+        audit.close()
 
 
 @users_app.command("add")
@@ -60,8 +76,11 @@ def users_add(
         else:
             password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
         # the option is free text; UserStore.add refuses a role that is not a Role
-        user = _user_store().add(username, password, role=cast("Role", role),
-                                 groups=parse_groups(groups) or (), name=name, replace=replace)
+        store = _user_store()
+        existed = store.get(username.strip().lower()) is not None
+        user = store.add(username, password, role=cast("Role", role),
+                         groups=parse_groups(groups) or (), name=name, replace=replace)
+        _audit("user_changed" if existed else "user_added", user)
         err.print(f"{'changed' if replace else 'added'} {user.username} ({user.role}; reads: "
                   f"{', '.join((EVERYONE, *user.groups))})", highlight=False)
         return EXIT_OK
@@ -99,6 +118,7 @@ def users_remove(username: Annotated[str, typer.Argument(help="Login name.")]) -
 
     def go() -> int:
         _user_store().remove(username)
+        _audit("user_removed", username)
         err.print(f"removed {username} (their app sessions have ended)", highlight=False)
         return EXIT_OK
 
@@ -122,7 +142,8 @@ def users_demo() -> None:
                       highlight=False)
             return EXIT_OK
         for username, password, role, groups, name in DEMO_USERS:
-            store.add(username, password, role=role, groups=groups, name=name)
+            _audit("user_added", store.add(username, password, role=role, groups=groups,
+                                           name=name))
         err.print("demo accounts: " + ", ".join(f"{u} / {p} ({r})"
                                                 for u, p, r, *_ in DEMO_USERS)
                   + " — for trying docqa only; remove them before real use.", highlight=False)

@@ -197,7 +197,12 @@ def _viewer(ctx: AppContext, citation: Citation) -> None:
                          caption="The passage could not be located on the page image; it is "
                                  "highlighted in the text below.")
         except DocqaError as e:
-            st.warning(plain(f"The page image could not be shown: {e}"))
+            # The error names the stored original (an internal hash); the reader gets the
+            # reason under the document's own name.
+            reason = getattr(e, "reason", None) or getattr(e, "what", None) or "it failed"
+            reason = str(reason).replace(page.original.name, page.record.source)
+            st.warning(plain(f"The page image of {page.record.source} could not be shown: "
+                             f"{reason}"))
     st.markdown("**Text of the page** (as indexed)")
     _highlighted_text(page.text, page.highlight)
 

@@ -140,6 +140,14 @@ def _table(records: list[DocumentRecord]) -> None:
         column_config={"status": st.column_config.TextColumn(width="medium")})
 
 
+def _audit(ctx: AppContext, action: str, record: DocumentRecord, **detail: object) -> None:
+    """An audit event by the signed-in admin (uploads and re-indexes are recorded when the
+    upload queue has indexed them: ui.common.audit_upload)."""
+    if ctx.services.audit is not None:
+        ctx.services.audit.record(ctx.user.username, action, record.source,
+                                  doc_id=record.doc_id, **detail)
+
+
 def _manage(ctx: AppContext, records: list[DocumentRecord]) -> None:
     st.subheader("Manage a document")
     by_id = {r.doc_id: r for r in records}
@@ -157,7 +165,9 @@ def _manage(ctx: AppContext, records: list[DocumentRecord]) -> None:
         if st.button("Save groups", key=f"save-groups-{doc_id}",
                      disabled=sorted(new_groups) == sorted(record.groups)):
             try:
-                ingestor.set_groups(doc_id, check_groups(new_groups) or (EVERYONE,))
+                saved = ingestor.set_groups(doc_id, check_groups(new_groups) or (EVERYONE,))
+                _audit(ctx, "groups_changed", record, **{"from": list(record.groups),
+                                                        "to": list(saved.groups)})
                 st.toast(plain(f"Groups of {record.source} saved."))
                 st.rerun()
             except DocqaError as e:
@@ -183,6 +193,7 @@ def _manage(ctx: AppContext, records: list[DocumentRecord]) -> None:
         if yes.button("Yes, delete", type="primary", key=f"confirm-{doc_id}"):
             try:
                 ingestor.delete(doc_id)
+                _audit(ctx, "delete", record, groups=list(record.groups))
                 st.session_state.pop("confirm-delete", None)
                 st.toast(plain(f"Deleted {record.source}."))
                 st.rerun()
