@@ -337,9 +337,6 @@ def test_openai_a_reply_with_rows_missing_is_a_model_error(
     assert "asked for 3 embeddings, got 2" in _one_line_model_error(info.value, fake).reason
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "OpenAIEmbedder._request catches openai.OpenAIError only: a 200 reply whose body is not "
-    "JSON escapes as json.JSONDecodeError (the chat adapter wraps it in ModelError)"))
 def test_openai_a_malformed_reply_is_a_model_error(
         fake: FakeOpenAI, make_openai: MakeOpenAI) -> None:
     embedder = make_openai()

@@ -62,6 +62,8 @@ class OpenAIEmbedder(Embedder):
             response = self._client.embeddings.create(model=self._model, input=texts)
         except openai.OpenAIError as e:
             raise _model_error(self.provider, e) from e
+        except ValueError as e:  # a 200 reply whose body is not JSON (JSONDecodeError)
+            raise ModelError(self.provider, None, f"the reply was malformed ({e})") from e
         ordered = sorted(response.data, key=lambda d: d.index)
         if len(ordered) != len(texts):
             raise ModelError(self.provider, None,
