@@ -26,11 +26,19 @@ def owner_only_umask() -> None:
     os.umask(OWNER_ONLY_UMASK)
 
 
-def secure_data_dir(path: Path) -> None:
-    """Create ``path`` if needed and make it and everything under it owner-only."""
+def secure_data_dir(path: Path, *, everything: bool = False) -> None:
+    """Create ``path`` if needed and make it and everything under it owner-only.
+
+    Every docqa process creates with umask 077, so once the directory itself is owner-only
+    nothing under it needs looking at: the walk (thousands of originals and index files at
+    every start) runs only for a directory left open by an older docqa or by hand, or with
+    ``everything`` (a restore, whose archive members keep the modes they were packed with)."""
     owner_only_umask()
     path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    was_open = bool(stat.S_IMODE(path.lstat().st_mode) & ~DIR_MODE)
     _restrict(path, DIR_MODE)
+    if not (was_open or everything):
+        return
     for root, dirs, files in os.walk(path):
         for name in dirs:
             _restrict(Path(root, name), DIR_MODE)

@@ -20,6 +20,11 @@ _FOLD = str.maketrans({"“": "", "”": "", "„": "", '"': "", "‘": "'", "�
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*")
 
 
+def word_set(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text`` (word lists written as one string)."""
+    return frozenset(text.split())
+
+
 def split_sentences(paragraph: str) -> list[str]:
     pieces = _SENTENCE_END.split(paragraph)
     sentences: list[str] = []

@@ -225,7 +225,7 @@ def restore(settings: Settings, archive: Path, open_index: IndexFactory, *,
         report.replaced = _swap(data, stage / "data", stamp)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    secure_data_dir(data)  # an archive's members keep the modes they were packed with
+    secure_data_dir(data, everything=True)  # archive members keep the modes they were packed with
     return report
 
 

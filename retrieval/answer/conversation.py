@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import re
 
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"\S+", text)
+from retrieval.text import word_set
 
 _CONNECTOR = re.compile(
     r"^\s*(?:and|but|or|also|then|so)?\s*(?:what|how)\s+about\s+|"
@@ -25,11 +23,11 @@ _CONNECTOR = re.compile(
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|that|this|those|these|there|he|she|"
                       r"him|her|his|one)\b", re.I)
 _PREPOSITION = re.compile(r"^(in|for|at|on|with|from|during|to|about)\s+(.+)$", re.I)
-_STOP = frozenset(_words("""
+_STOP = word_set("""
 a an the of to in on at for with from by and or but is are was were be been
 do does did can could may might must shall should will would what which who whom whose when
 where why how i me my we our you your it its they them their this that these those there
-here about also then so same please tell much many long often any some"""))
+here about also then so same please tell much many long often any some""")
 #: a word that names something: capitalised, holding a digit, or a code like "EL-420"
 _NAME = re.compile(r"\b(?:[A-Z][\w-]*|\w*\d[\w.,-]*)\b")
 

@@ -33,7 +33,7 @@ import numpy as np
 from retrieval.answer.context import Source
 from retrieval.bm25 import terms
 from retrieval.ports import Embedder
-from retrieval.text import split_sentences
+from retrieval.text import split_sentences, word_set
 
 _ROW = " | "
 
@@ -85,10 +85,6 @@ def answer_type(question: str) -> tuple[str, re.Pattern[str]] | None:
     return None
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"\S+", text)
-
-
 # -- what a question singles out ------------------------------------------------------------
 #: a code, level, model, version or year: letters and digits together ("L8", "E306",
 #: "EL-440", "RS-232", "P5"), a year, or a dotted version ("5.0")
@@ -98,10 +94,10 @@ _CODE = re.compile(r"(?<![\w-])(?:[A-Za-z][\w-]*\d[\w-]*|(?:19|20)\d{2})(?![\w-]
 #: name of a place, a person or a thing ("Graz"); phrases ("Travel Desk") are matched as words
 _WORD = re.compile(r"[\w'’-]+|[^\w\s]")
 #: capitalised words that are not names of anything a table or a passage would single out
-_NOT_NAMES = frozenset(_words("""I I'm I've The A An In On At For With From By And Or But If When
+_NOT_NAMES = word_set("""I I'm I've The A An In On At For With From By And Or But If When
 Where What Which Who How Why Yes No Not This That These Those It Its They Their There Can Do
 Does Is Are Please Q A Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
-February March April May June July August September October November December"""))
+February March April May June July August September October November December""")
 #: a table row that stands for every value the table does not list ("All other locations")
 _OTHER_ROW = re.compile(r"^\s*(?:all|any|every)?\s*(?:other|others|rest|remaining)\b", re.I)
 
@@ -165,8 +161,8 @@ _BULLET = re.compile(r"(?:^|\s)[–•*-]\s+(?=[A-Z0-9*])")
 _SENTENCE_END = re.compile(r"[.!?:;,)]\s*$")
 _NUMBERED_HEADING = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+[A-Z]")
 #: words that leave a table cell unfinished when it ends with them (it wrapped)
-_OPEN_END = frozenset(_words("""a an the of to for and or per in on at by with from than after
-before under over into during between within without not no"""))
+_OPEN_END = word_set("""a an the of to for and or per in on at by with from than after
+before under over into during between within without not no""")
 
 
 def is_heading(line: str, previous: str) -> bool:
@@ -443,7 +439,8 @@ def table_headers(source: Source) -> list[tuple[str, str]]:
 
 
 _WORD_NUMBERS = {w: i for i, w in enumerate(
-    _words("zero one two three four five six seven eight nine ten eleven twelve"))}
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+     "eleven", "twelve"])}
 _FIGURE = r"(\d[\d,]*(?:\.\d+)?)\s*(k\b)?"
 _RANGES = (
     (re.compile(rf"{_FIGURE}\s*(?:to|-|–|until)\s*(?:eur|usd|chf|gbp|[€$£])?\s*{_FIGURE}", re.I),

@@ -15,11 +15,7 @@ from dataclasses import dataclass
 from retrieval.answer.citations import cited_numbers, sentences_of
 from retrieval.answer.extractive import answer_type, question_codes, says
 from retrieval.bm25 import terms
-from retrieval.text import fold
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"\S+", text)
+from retrieval.text import fold, word_set
 
 _CURRENCY = re.compile(r"\b(eur|usd|chf|gbp|pln|sgd|dollars?|euros?)\b|[€$£]", re.I)
 _MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
@@ -27,10 +23,10 @@ _NOT_A_CLAIM = re.compile(r"^\s*(?:Q\s*:|(?:Table|Figure|Fig\.|Chart)\s+\d+[.:]?
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,.' ]*\d(?![\w])|(?<![\w.])\d(?![\w])")
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w&'-]*[A-Za-z0-9]\b")
 #: capitalised words that are not names when they start a clause or are common words
-_COMMON = frozenset(_words("""
+_COMMON = word_set("""
 I The A An In On At For With From By And Or But If When Where What Which
 Who How Why Yes No Not This That These Those It Its They Their There Each Every All Any Some
-Employees Employee You Your We Our Please Note See Page Section Table"""))
+Employees Employee You Your We Our Please Note See Page Section Table""")
 _GENERIC = frozenset(terms("what which who when where how many much long often is are do does "
                            "can could should would will may the a an of to in on for my our "
                            "i we you get need have has there"))
