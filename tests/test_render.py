@@ -336,3 +336,16 @@ def test_quotes_from_our_own_extraction_match_the_sample_pdf() -> None:
     # The same quotes are not found on a page that does not contain them.
     assert not render_page(SAMPLE, 5, quote).highlighted
     assert not render_page(SAMPLE, 2, row).highlighted
+
+
+def test_errors_name_the_document_not_the_stored_file(tmp_path: Path) -> None:
+    """The stored original is named by its content hash; a reader must never see that name."""
+    stored = tmp_path / "3f9a1c0d8e7b6a5f.pdf"
+    stored.write_bytes(b"%PDF-1.7\n" + os.urandom(2000))
+    with pytest.raises(IngestError) as failed:
+        render_page(stored, 1, name="travel-policy.pdf")
+    assert "travel-policy.pdf" in str(failed.value) and stored.stem not in str(failed.value)
+    stored.unlink()
+    with pytest.raises(NotFoundError) as gone:
+        render_page(stored, 1, name="travel-policy.pdf")
+    assert stored.stem not in str(gone.value)

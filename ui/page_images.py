@@ -76,13 +76,14 @@ class _Raster:
 
 
 def page_count(path: Path, password: str | None = None) -> int:
-    with _PDFIUM_LOCK, _open(path, password) as doc:
+    with _PDFIUM_LOCK, _open(path, password, path.name) as doc:
         return len(doc)
 
 
 def render_page(path: Path, page: int, quote: str = "", *, scale: float = 1.6,
-                password: str | None = None) -> RenderedPage:
-    """Render 1-based ``page`` and box every part of ``quote`` found on it.
+                password: str | None = None, name: str | None = None) -> RenderedPage:
+    """Render 1-based ``page`` and box every part of ``quote`` found on it. Errors name the
+    document as ``name`` (its name for readers; the stored file's name is internal).
 
     Raises ``NotFoundError`` for a missing file or a page out of range, ``IngestError`` for a
     file PDFium cannot open or render. A quote that is not on the page is not an error: the page
@@ -91,7 +92,7 @@ def render_page(path: Path, page: int, quote: str = "", *, scale: float = 1.6,
     if not scale > 0:
         raise ValueError(f"scale must be positive, not {scale}")
     with _PDFIUM_LOCK:
-        raster = _rasterise(path, page, quote, scale, password)
+        raster = _rasterise(path, page, quote, scale, password, name or path.name)
     image = _draw_boxes(raster.image, raster.boxes)
     focus = None
     if raster.boxes:
@@ -114,8 +115,7 @@ def _png(image: Image.Image) -> bytes:
 # --- PDFium (call only while holding _PDFIUM_LOCK) ---------------------------------------------
 
 @contextmanager
-def _open(path: Path, password: str | None) -> Iterator[pdfium.PdfDocument]:
-    name = path.name
+def _open(path: Path, password: str | None, name: str) -> Iterator[pdfium.PdfDocument]:
     if not path.is_file():
         raise NotFoundError(f"the file {name} is not stored any more")
     if path.stat().st_size == 0:
@@ -146,8 +146,8 @@ def _load_reason(code: int | None, password: str | None) -> str:
 
 
 def _rasterise(path: Path, number: int, quote: str, scale: float,
-               password: str | None) -> _Raster:
-    with _open(path, password) as doc:
+               password: str | None, name: str) -> _Raster:
+    with _open(path, password, name) as doc:
         count = len(doc)
         if not 1 <= number <= count:
             pages = "1 page" if count == 1 else f"{count} pages"
@@ -157,7 +157,7 @@ def _rasterise(path: Path, number: int, quote: str, scale: float,
         except (IngestError, NotFoundError):
             raise
         except Exception as e:  # PdfiumError, ctypes and PIL errors on a damaged page
-            raise IngestError(path.name, f"page {number} could not be rendered ({e})") from e
+            raise IngestError(name, f"page {number} could not be rendered ({e})") from e
 
 
 def _render_open_page(doc: pdfium.PdfDocument, number: int, quote: str, scale: float,

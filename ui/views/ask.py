@@ -186,7 +186,8 @@ def _viewer(ctx: AppContext, citation: Citation) -> None:
             from ui.common import data_uri  # images as data: URIs, never a /media URL
             from ui.page_images import render_page
 
-            image = render_page(page.original, page.page, citation.quote)
+            image = render_page(page.original, page.page, citation.quote,
+                                name=page.record.source)
             if image.focus_png is not None:
                 st.image(data_uri(image.focus_png), width="stretch",
                          caption="The cited passage, highlighted on the page.")
@@ -197,12 +198,7 @@ def _viewer(ctx: AppContext, citation: Citation) -> None:
                          caption="The passage could not be located on the page image; it is "
                                  "highlighted in the text below.")
         except DocqaError as e:
-            # The error names the stored original (an internal hash); the reader gets the
-            # reason under the document's own name.
-            reason = getattr(e, "reason", None) or getattr(e, "what", None) or "it failed"
-            reason = str(reason).replace(page.original.name, page.record.source)
-            st.warning(plain(f"The page image of {page.record.source} could not be shown: "
-                             f"{reason}"))
+            st.warning(plain(f"The page image could not be shown: {e}"))
     st.markdown("**Text of the page** (as indexed)")
     _highlighted_text(page.text, page.highlight)
 
