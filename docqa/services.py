@@ -28,8 +28,10 @@ class LoggedAnswerer(Answerer):
         self.log = log
 
     def stream(self, question: str, *, history: Sequence[Message] = (),
-               groups: Sequence[str] | None = None, user: str = "") -> Iterator[AnswerEvent]:
-        for event in super().stream(question, history=history, groups=groups, user=user):
+               groups: Sequence[str] | None = None, user: str = "",
+               scope: Sequence[str] | None = None) -> Iterator[AnswerEvent]:
+        for event in super().stream(question, history=history, groups=groups, user=user,
+                                    scope=scope):
             if event.kind == "done" and event.answer is not None:
                 event = AnswerEvent("done", answer=self._record(event.answer, groups, user))
             yield event

@@ -192,8 +192,9 @@ class Retrieved:
 
 
 def retrieve(retriever: Retriever, question: str, groups: tuple[str, ...] | None,
-             options: AnswerOptions, timings: dict[str, float]) -> Retrieved:
-    found = retriever.search(question, groups=groups, k=options.top_k)
+             options: AnswerOptions, timings: dict[str, float],
+             scope: tuple[str, ...] | None = None) -> Retrieved:
+    found = retriever.search(question, groups=groups, k=options.top_k, scope=scope)
     timings["embed"] = found.timings_ms["embed"]
     t_search = time.perf_counter()
     hits = [retriever.expand(h) if i < options.expand_top else h
@@ -296,15 +297,19 @@ class Answerer:
         return encoding_for_model(self.chat.name if self.chat else "gpt-4o-mini")
 
     def ask(self, question: str, *, history: Sequence[Message] = (),
-            groups: Sequence[str] | None = None, user: str = "") -> Answer:
-        for event in self.stream(question, history=history, groups=groups, user=user):
+            groups: Sequence[str] | None = None, user: str = "",
+            scope: Sequence[str] | None = None) -> Answer:
+        for event in self.stream(question, history=history, groups=groups, user=user,
+                                 scope=scope):
             if event.kind == "done" and event.answer is not None:
                 return event.answer
         raise AssertionError("the answer stream ended without an answer")
 
     def stream(self, question: str, *, history: Sequence[Message] = (),
-               groups: Sequence[str] | None = None, user: str = "") -> Iterator[AnswerEvent]:
-        """``user`` is who asked (for the application's log; the kernel does not use it)."""
+               groups: Sequence[str] | None = None, user: str = "",
+               scope: Sequence[str] | None = None) -> Iterator[AnswerEvent]:
+        """``user`` is who asked (for the application's log; the kernel does not use it);
+        ``scope`` the doc ids the question is limited to (None: every readable document)."""
         started = time.perf_counter()
         question = check_question(question)
         timings: dict[str, float] = {}
@@ -313,7 +318,8 @@ class Answerer:
         standalone = standalone_question(question, history, self.chat, timings, warnings,
                                          self.options.deadline_s)
         readers = tuple(groups) if groups is not None else None
-        got = retrieve(self.retriever, standalone, readers, self.options, timings)
+        got = retrieve(self.retriever, standalone, readers, self.options, timings,
+                       tuple(scope) if scope is not None else None)
         yield AnswerEvent("retrieved", hits=list(got.found.hits))
         window = self.chat.context_window if self.chat else 128_000
         budget = min(window - self.options.answer_tokens, self.options.context_tokens)

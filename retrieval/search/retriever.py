@@ -68,10 +68,15 @@ class Retriever:
 
     def search(self, question: str, *, groups: Sequence[str] | None = None, k: int = 10,
                mode: Mode = "hybrid", doc_aware: bool = True, merge: bool = True,
-               diversity: float = 0.0) -> SearchResult:
+               diversity: float = 0.0, scope: Sequence[str] | None = None) -> SearchResult:
+        """``scope``: the documents (doc ids) the reader chose to ask within; applied inside
+        the engine's query like the access filter, never after it."""
         started = time.perf_counter()
         readers = tuple(groups) if groups is not None else None
+        within = tuple(scope) if scope is not None else None
         named = tuple(self.matcher(readers).named(question)) if doc_aware else ()
+        if within is not None:
+            named = tuple(m for m in named if m.doc_id in within)
         # Sentences of a long question are searched on their own inside the documents it
         # names (FinanceBench page hit@10 0.65 -> 0.74); elsewhere they would cost as much
         # as the question itself for little gain.
@@ -90,7 +95,7 @@ class Retriever:
         fetch = k * 3 if (merge or diversity > 0) else k
         hits = self.index.search(HybridQuery(
             dense=dense, sparse=sparse, limit=fetch, prefetch_limit=max(self.prefetch, fetch),
-            rrf_k=self.rrf_k, filter=SearchFilter(groups=readers),
+            rrf_k=self.rrf_k, filter=SearchFilter(groups=readers, doc_ids=within),
             prefer_doc_ids=tuple(m.doc_id for m in named), also=also))
         searched = time.perf_counter()
         if merge:
