@@ -14,3 +14,7 @@ class ParsedDocument:
     image_only_pages: tuple[int, ...] = ()
     #: whether lines starting with '#' are headings (Markdown and converted HTML)
     markdown_headings: bool = False
+    #: a PDF to show for "open page" instead of the original: an Office file rendered by
+    #: LibreOffice, a scan with its recognised text layer. Stored as ``<digest>.view.pdf``
+    #: beside the original; its page n is the document's page n.
+    view_pdf: bytes | None = None

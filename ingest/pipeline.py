@@ -345,7 +345,7 @@ class Ingestor:
             notify(Progress("embedding", file.source, done - 1, total, count, len(chunks)))
 
         embed_and_write(services, chunks, written)
-        stored = self._store_original(file, content_hash(prepared.version))
+        stored = self._store_original(file, content_hash(prepared.version), parsed.view_pdf)
         previous = services.catalog.get(file.doc_id)
         status = DocStatus.NEEDS_OCR if parsed.image_only_pages else DocStatus.INDEXED
         record = DocumentRecord(
@@ -387,7 +387,8 @@ class Ingestor:
         ))
 
     # -- originals -------------------------------------------------------------------------
-    def _store_original(self, file: SourceFile, digest: str) -> str:
+    def _store_original(self, file: SourceFile, digest: str, view_pdf: bytes | None = None
+                        ) -> str:
         folder = self.services.settings.originals_dir
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{digest}{file.path.suffix.lower()}"
@@ -395,6 +396,11 @@ class Ingestor:
             tmp = target.with_suffix(target.suffix + ".part")
             shutil.copyfile(file.path, tmp)
             tmp.replace(target)
+        view = folder / f"{digest}.view.pdf"
+        if view_pdf is not None and not view.exists():
+            tmp = view.with_suffix(".part")
+            tmp.write_bytes(view_pdf)
+            tmp.replace(view)
         return target.name
 
     def _drop_original(self, name: str) -> None:
@@ -404,6 +410,7 @@ class Ingestor:
         if any(r.stored_path == name for r in self.services.catalog.with_content(digest)):
             return
         (self.services.settings.originals_dir / name).unlink(missing_ok=True)
+        (self.services.settings.originals_dir / f"{digest}.view.pdf").unlink(missing_ok=True)
 
 
 def ingest_records(services: Kernel, records: Sequence[TextRecord],

@@ -25,7 +25,9 @@ class SourcePage:
     record: DocumentRecord
     page: int
     text: str  # the page's text as indexed
-    original: Path | None  # the stored original file, when it is still there
+    #: the file to show: the stored original, or the PDF rendered from it at ingest
+    #: (``<digest>.view.pdf``, an Office file or a recognised scan) when there is one
+    original: Path | None
     highlight: tuple[int, int] | None  # the quoted passage within ``text``
 
     @property
@@ -43,11 +45,21 @@ def open_source_page(catalog: Catalog, index: VectorIndex, originals: Path, doc_
     if not 1 <= page <= max(record.pages, 1):
         raise NotFoundError(f"page {page} of {record.source} (it has {record.pages} pages)")
     text = page_text(index, record, page)
-    original = originals / record.stored_path if record.stored_path else None
-    if original is not None and not original.is_file():
-        original = None
+    original = viewable_file(originals, record.stored_path)
     span = locate_span(quote, text) if quote and text else None
     return SourcePage(record, page, text, original, span)
+
+
+def viewable_file(originals: Path, stored_path: str) -> Path | None:
+    """The PDF rendered at ingest (an Office file, a recognised scan) when there is one,
+    else the stored original; None when neither is on disk."""
+    if not stored_path:
+        return None
+    view = originals / f"{Path(stored_path).stem}.view.pdf"
+    if view.is_file():
+        return view
+    original = originals / stored_path
+    return original if original.is_file() else None
 
 
 def page_text(index: VectorIndex, record: DocumentRecord, page: int) -> str:
