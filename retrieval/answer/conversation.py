@@ -39,6 +39,9 @@ def _content_words(text: str) -> list[str]:
 _PREPS = "in|for|at|on|with|from|during|to|about"
 _PHRASE = re.compile(rf"\b({_PREPS})\s+(.+?)(?=\s+(?:{_PREPS}|and|or|if|when|but)\b|[?,.;!]|$)",
                      re.I)
+_BACK_REFERENCE = re.compile(r"(?:that|this|the same)\b", re.I)
+#: "at that level", "for the same city": a slot whose value the previous question gave
+_BACK_PHRASE = re.compile(rf"\b(?:{_PREPS})\s+(?:that|this|the\s+same)\s+(?!is\b|was\b)\w+", re.I)
 _WHAT_IS = re.compile(r"^(?:what's|what is|what are|what about|how about)\s+", re.I)
 
 
@@ -52,11 +55,31 @@ def _names(text: str) -> list[re.Match[str]]:
             if m.start() > 0 and m.group(0).lower() not in _STOP]
 
 
+_QUESTION_START = re.compile(
+    r"^(?:what|what's|which|who|who's|whom|whose|when|where|why|how|can|could|do|does|did|"
+    r"is|are|was|were|will|would|should|shall|may|must|has|have)\b", re.I)
+
+
+def _own_question(text: str) -> re.Match[str] | None:
+    """A whole question inside the text ("… in Vienna? what is the hotel cap"): the clause
+    that starts with a question word, when it has a subject of its own."""
+    for clause in re.split(r"[?.!;]\s*|,\s+", text):
+        if _QUESTION_START.match(clause) and len(_content_words(clause)) >= 2:
+            return _QUESTION_START.match(clause)
+    return None
+
+
 def depends_on_history(question: str) -> bool:
     """True when the question cannot be understood without the previous one."""
-    if _CONNECTOR.match(question):
+    connector = _CONNECTOR.match(question)
+    rest = question[connector.end():] if connector else question
+    pronoun = _PRONOUN.search(rest)
+    if connector and not (pronoun or not _own_question(rest)):
+        # "and in Vienna? what is the hotel cap": the connector opens a question that names
+        # its own subject; merging it with the previous one would answer something else.
+        return False
+    if connector or _BACK_PHRASE.search(question):
         return True
-    pronoun = _PRONOUN.search(question)
     if not pronoun:
         return False
     words = question.split()
@@ -76,9 +99,21 @@ def _replace_phrase(rest: str, prev: str) -> str | None:
     """"in Vienna" replaces the previous question's "in Zurich"."""
     for new in reversed(list(_PHRASE.finditer(rest))):
         olds = [m for m in _PHRASE.finditer(prev) if m.group(1).lower() == new.group(1).lower()]
-        if olds:
+        if olds and not _BACK_REFERENCE.match(new.group(2)):
             old = olds[-1]
             return f"{prev[:old.start(2)]}{new.group(2)}{prev[old.end(2):]}?"
+    return None
+
+
+def _fill_back_reference(rest: str, prev: str) -> str | None:
+    """"the pension contribution at that level?" after "… at L2?": the new question keeps
+    its own words and takes the old slot's value."""
+    for new in _PHRASE.finditer(rest):
+        if not _BACK_REFERENCE.match(new.group(2)):
+            continue
+        olds = [m for m in _PHRASE.finditer(prev) if m.group(1).lower() == new.group(1).lower()]
+        if olds:
+            return f"{rest[:new.start(2)]}{olds[-1].group(2)}{rest[new.end(2):]}?"
     return None
 
 
@@ -99,29 +134,58 @@ def _replace_name(rest: str, prev: str) -> str | None:
     return f"{prev[:pick.start()]}{new}{prev[pick.end():]}?"
 
 
-def fill_slot(question: str, previous: str) -> str:
-    """The follow-up with the previous question's slot replaced (offline rewrite)."""
+def _subject(prev: str) -> str:
+    """What a pronoun or a new attribute refers back to: the previous question's words
+    without its question words (its names and nouns: "warranty EL-420")."""
+    words = _content_words(re.sub(r"[()]", " ", prev))
+    return " ".join(dict.fromkeys(words[-4:]))
+
+
+def fill_slot(question: str, previous: str, subject: str = "") -> str:
+    """The follow-up with the previous question's slot replaced (offline rewrite).
+    ``subject``: what the conversation is about when the previous question was itself a
+    follow-up ("Which port does it use?" about the VPN); else taken from ``previous``."""
     prev = _strip(previous)
+    about = subject or _subject(prev)
     connector = _CONNECTOR.match(question)
     rest = _strip(question[connector.end():] if connector else question)
+    if connector and _QUESTION_START.match(rest):
+        # "and how long before it kicks me out?": a question of its own about the previous
+        # subject, not a slot of the previous question.
+        return f"{rest} ({about})?"
+    back = _fill_back_reference(rest, prev)
+    if back:
+        return back
     rest = _WHAT_IS.sub("", rest)
     replaced = _replace_phrase(rest, prev) or _replace_name(rest, prev)
     if replaced:
         return replaced
+    if connector and rest and not _PREPOSITION.match(rest) and len(rest.split()) <= 3:
+        # "what about humidity?": a new attribute of the same thing.
+        return f"{rest} ({about})?"
     if connector and rest:
         return f"{prev} ({rest})?"
-    # A pronoun: the previous question's names stand in for it.
-    names = [m.group(0) for m in _names(prev)]
-    subject = " ".join(names) if names else " ".join(_content_words(prev)[-3:])
-    return f"{_strip(question)} ({subject})?"
+    # A pronoun: the previous question's names and nouns stand in for it.
+    return f"{_strip(question)} ({about})?"
+
+
+def _is_reference(question: str) -> bool:
+    """A follow-up that refers back to the subject ("Which port does it use?") rather than
+    changing a slot ("and in Vienna?"): the subject carries on to the next turn."""
+    connector = _CONNECTOR.match(question)
+    return connector is None or bool(_QUESTION_START.match(question[connector.end():]))
 
 
 def standalone_offline(question: str, earlier_questions: list[str]) -> str:
     """The question as it would be asked alone, resolving earlier follow-ups in turn."""
-    resolved = ""
+    resolved, subject = "", ""
     for earlier in earlier_questions:
-        resolved = (fill_slot(earlier, resolved) if resolved and depends_on_history(earlier)
-                    else earlier)
+        if resolved and depends_on_history(earlier):
+            carried = subject if _is_reference(earlier) else ""
+            resolved = fill_slot(earlier, resolved, carried)
+            subject = carried or _subject(_strip(resolved))
+        else:
+            resolved, subject = earlier, _subject(_strip(earlier))
     if not resolved or not depends_on_history(question):
         return question
-    return fill_slot(question, resolved)
+    return fill_slot(question, resolved, subject)
