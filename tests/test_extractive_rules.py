@@ -159,6 +159,66 @@ def test_a_name_question_needs_a_name(embedder: Any) -> None:
     assert nameless.refused
 
 
+APPROVALS = """Table 1: Approval thresholds for business trips
+Estimated total cost of the trip | Approver | Additional requirement
+Up to EUR 500 | Line manager | None
+EUR 500.01 to EUR 2,500 | Department head | None
+EUR 2,500.01 to EUR 10,000 | Chief Financial Officer | Budget check by Controlling"""
+
+
+def test_a_row_for_a_range_that_excludes_the_asked_figure_does_not_answer(
+        embedder: Any) -> None:
+    """The row for "EUR 2,500.01 to EUR 10,000" is the answer for other trips, and a role
+    under a "who" column ("Approver") answers a "who" question."""
+    answerer = ExtractiveAnswerer(embedder)
+    small = answerer.answer("Who approves a trip that will cost around EUR 450?",
+                            [source(1, APPROVALS)])
+    assert not small.refused and "Line manager" in small.text(), small.text()
+    assert "Chief Financial Officer" not in small.text()
+    big = answerer.answer("Who approves a trip that costs EUR 6,000?", [source(1, APPROVALS)])
+    assert "Chief Financial Officer" in big.text() and "Line manager" not in big.text()
+
+
+def test_a_count_is_not_an_ordinal_and_a_mailbox_question_needs_an_address(
+        embedder: Any) -> None:
+    answerer = ExtractiveAnswerer(embedder)
+    floor = "The Graz office is on the second floor of a converted warehouse."
+    assert answerer.answer("How many desks are there in the Graz office?",
+                           [source(1, floor)]).refused
+    intake = ("Complaints about harassment are taken seriously. "
+              "Send complaints by e-mail to hr-cases@example.org or talk to HR.")
+    found = answerer.answer("Which mailbox do harassment complaints go to?",
+                            [source(1, intake)])
+    assert not found.refused and "hr-cases@example.org" in found.text()
+    assert answerer.answer("Which mailbox do harassment complaints go to?",
+                           [source(1, "Complaints about harassment are taken seriously.")]
+                           ).refused
+
+
+PRICE_SHEET = """Order code: EL-1 · Product: Gateway, Standard · List price: EUR 689
+Order code: EL-2 · Product: Gateway, Cellular · List price: EUR 849
+Order code: SRV-D · Product: On-site commissioning, per day · List price: EUR 980"""
+
+
+def test_a_spreadsheet_row_written_column_by_column_is_one_row_unit(embedder: Any) -> None:
+    """Rows as the spreadsheet reader writes them ("Column: value · …") are rows with their
+    column names, not one run-on sentence."""
+    units = units_of(source(1, PRICE_SHEET), 0)
+    assert [u.is_row for u in units] == [True, True, True]
+    assert units[1].cells == ("EL-2", "Gateway, Cellular", "EUR 849")
+    found = ExtractiveAnswerer(embedder).answer("What is the list price of the EL-2?",
+                                                [source(1, PRICE_SHEET)])
+    assert not found.refused and "EUR 849" in found.text() and "EUR 689" not in found.text()
+
+
+def test_a_label_after_a_bullet_without_a_full_stop_starts_a_new_statement() -> None:
+    slide = ("Final quiz\n• Two attempts; a third attempt after 7 days\n"
+             "Speaker notes: The quiz is in the learning portal.")
+    texts = [u.text for u in units_of(source(1, slide), 0)]
+    assert "Speaker notes: The quiz is in the learning portal." in texts
+    assert not any("7 days Speaker" in t for t in texts)
+
+
 def test_every_sentence_of_the_answer_carries_its_citation() -> None:
     sentence = units_of(source(3, "Laptops lock after five minutes. Phones lock later."), 0)
     picked = Extract([ScoredUnit(u, 0.5, 0.5, 0.5) for u in sentence], 0.5, False)

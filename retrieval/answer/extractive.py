@@ -41,13 +41,17 @@ _ROW = " | "
 # that cannot hold the answer ("call the emergency number 112" for "what is the phone number
 # of ...") is not picked, however many words it shares with the question. The first kind that
 # the question asks for wins: "when" before "salary" ("When do the new salaries take effect?").
-_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|first|second|"
-                 r"third|fourth|fifth|sixth|half|twice|once|double")
+# Ordinals ("the second floor") are not counts: "how many desks?" is not answered by them.
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                 r"half|twice|once|double")
 _MONTHS = r"jan\w*|feb\w*|mar\w*|apr\w*|may|jun\w*|jul\w*|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*"
 ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     ("phone", re.compile(r"\b((tele)?phone|mobile|fax) (number|no)\b|\bhotline\b|\bfax\b|"
                          r"\bnumber (to|should I|do I) (call|dial|ring)\b", re.I),
      re.compile(r"\+?\d(?:[ ()/-]?\d){6,}")),
+    ("email", re.compile(r"\b(e-?mail address(es)?|(which|what) (mailbox|e-?mail)(es)?|"
+                         r"mailbox address)\b", re.I),
+     re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")),
     ("time", re.compile(r"\b(when|what time|until what time|which (day|date|month|year)|"
                         r"what date|deadline|how soon|by when)\b", re.I),
      re.compile(rf"\b\d{{1,2}}[:.]\d{{2}}\b|\b(19|20)\d{{2}}\b|\b({_MONTHS})\b|\b(monday|"
@@ -302,6 +306,26 @@ def _continues(line: str, header_open: bool) -> bool:
     return len(cells) >= 2 and sum(lower[1:]) * 2 > len(cells) and not header_open
 
 
+_LABEL_START = re.compile(r"^[A-Z][\w-]*(?: [\w-]+){0,2}:\s+\S")
+_LABELLED_CELL = re.compile(r"^([^·:|]{1,60}?):\s+(\S.*)$")
+
+
+def _labelled_row(line: str) -> tuple[list[str], list[str]] | None:
+    """("Column", "value") pairs of a line written "Column: value · Column: value" (two
+    pairs at least), or None."""
+    parts = line.split(" · ")
+    if len(parts) < 2:
+        return None
+    names, values = [], []
+    for part in parts:
+        m = _LABELLED_CELL.match(part.strip())
+        if m is None:
+            return None
+        names.append(m.group(1).strip())
+        values.append(m.group(2).strip())
+    return names, values
+
+
 def units_of(source: Source, rank: int, known_headers: Sequence[tuple[str, str]] = ()
              ) -> list[Unit]:
     """Sentences and table rows of a source. ``known_headers``: (column names, caption) of
@@ -345,6 +369,19 @@ def units_of(source: Source, rank: int, known_headers: Sequence[tuple[str, str]]
             continue  # a Markdown table's rule line
         if header and _cells(line) == header:
             continue  # the header repeated after a page break
+        labelled = _labelled_row(line)
+        if labelled is not None:
+            # "Order code: EL-420-LTE · List price: EUR 849": a spreadsheet row as ingestion
+            # writes it, its column names beside each value
+            if in_table:
+                emit()
+                in_table, header, rows_seen = False, [], 0
+            flush()
+            names, values = labelled
+            found.append(Unit(source.n, rank, line, f"{head} {heading} {' | '.join(names)}",
+                              True, " | ".join(names), tuple(values)))
+            previous = line
+            continue
         if _ROW in line or (in_table and line.startswith("|")):
             if not in_table:
                 flush()
@@ -416,6 +453,14 @@ def units_of(source: Source, rank: int, known_headers: Sequence[tuple[str, str]]
                 in_table, header, rows_seen = False, [], 0
             if not line:
                 flush()
+            elif len(line) <= 40 and line.endswith(":") and _ROW not in line:
+                flush()  # a label ("Speaker notes:", "Steps:") introduces what follows
+                heading = line.rstrip(":")
+            elif _LABEL_START.match(line) and paragraph and not _SENTENCE_END.search(
+                    paragraph[-1]):
+                # "Speaker notes: …" after a bullet without a full stop: a new statement
+                flush()
+                paragraph.append(line)
             elif is_heading(line, previous):
                 flush()
                 heading = line
@@ -481,10 +526,19 @@ def in_range(figures: Sequence[float], text: str) -> bool:
     return False
 
 
+def states_range(text: str) -> bool:
+    return any(pattern.search(text) for pattern, _ in _RANGES)
+
+
 _WHO = re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:who|whom) (?:is|are|do|does|should|can|to)\b|"
                   r"\bname of\b|\bwhat(?:'s| is) the name\b", re.I)
 _PERSONISH = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b|[\w.+-]+@[\w-]+\.\w+|"
                         r"\b[A-Z][\w&-]*[A-Z0-9][\w&-]*\b")
+
+
+#: column names whose cells name a person or a role: a table row under one answers "who"
+_WHO_COLUMN = re.compile(r"\b(?:approver|owner|contact|responsible|person|who|role|"
+                         r"decides|signs|approved by|owned by|contact person)\b", re.I)
 
 
 def _gives_name(question: str, unit: Unit,
@@ -493,6 +547,8 @@ def _gives_name(question: str, unit: Unit,
     address or an acronym) the question does not already name; the organisation's own name
     (``background``: names every source carries) names no one."""
     asked = question.lower()
+    if unit.is_row and _WHO_COLUMN.search(unit.header):
+        return True  # "Up to EUR 500 | Line manager" under "… | Approver | …"
     for m in _PERSONISH.finditer(unit.display()):
         words = [w.strip("'’").removesuffix("'s") for w in m.group(0).lower().split()]
         if any(w in background for w in words):
@@ -572,6 +628,10 @@ class ExtractiveAnswerer:
             # a name that no source lists: only a row "for all other ..." can answer
             if ok and unlisted:
                 ok = u.is_row and bool(_OTHER_ROW.match(u.cells[0] if u.cells else u.text))
+            # a row for a range that holds none of the question's figures ("EUR 2,500.01
+            # to EUR 10,000" for a EUR 450 trip) is the answer for other values
+            if ok and figures and u.is_row and not fits_range and states_range(u.display()):
+                ok = False
             if ok and wants_name:
                 ok = _gives_name(question, u, background)
             allowed.append(ok and not states_nothing(u.text))
