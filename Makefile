@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 
-.PHONY: run test install browser lint typecheck pytest bench clean help
+.PHONY: run test install browser tools lint typecheck pytest bench bench-office clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install docqa with its dev tools
 
-run: install  ## install, index the sample documents, start the app on http://127.0.0.1:8501
+run: install tools  ## install, index the sample documents, start the app on http://127.0.0.1:8501
 	$(BIN)/docqa ingest data/docs/public --groups everyone; test $$? -ne 1
 	$(BIN)/docqa ingest data/docs/hr --groups hr; test $$? -ne 1
 	$(BIN)/docqa users demo  # demo accounts (README), only when no users exist yet
@@ -35,19 +35,35 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:  ## install Chromium for the browser tests (apt)
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
 
+# Word, PowerPoint and legacy Excel files are converted by LibreOffice headless; scans and images
+# are recognised by Tesseract (English and German). Both from Debian, skipped when present.
+OFFICE_PACKAGES = libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
+OCR_PACKAGES = tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng
+tools:  ## install LibreOffice (Office files) and Tesseract (OCR) (apt)
+	@missing=""; \
+	for p in $(OFFICE_PACKAGES) $(OCR_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $$missing; \
+	fi
+
 lint: install
 	$(BIN)/ruff check .
 
 typecheck: install
 	$(BIN)/mypy retrieval ingest docqa ui evals bench scripts
 
-pytest: install browser
+pytest: install browser tools
 	$(BIN)/pytest -q || [ $$? -eq 5 ]  # 5 = no tests collected, not a failure
 
-test: install browser lint typecheck pytest  ## install, lint, type-check and run all tests
+test: install browser tools lint typecheck pytest  ## install, lint, type-check and run all tests
 
 bench: install  ## ingestion benchmark on ../shared/corpora/financebench (figures, not asserts)
 	$(BIN)/python -m bench.ingest_bench
+
+bench-office: install tools  ## every file of ../shared/corpora/office through the Office readers
+	$(BIN)/python -m bench.office_bench
 
 clean:  ## remove the venv and local data
 	rm -rf $(VENV) .docqa

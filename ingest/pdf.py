@@ -1,17 +1,27 @@
-"""PDF text per page with pypdf (the one file that imports it).
+"""PDF text per page with pypdf (the one file that imports it), and OCR for the pages that
+have no text layer.
 
 pypdf raises many kinds of exceptions on damaged files, lazily (at open, at the page count, or
 per page); every stage is guarded so that one bad file or page becomes a clear ``IngestError``
 or an empty page, never a crashed batch.
+
+A page with images and no text is a scan: it is rendered (``ingest.rasterise``) and recognised
+(``ingest.ocr``); every other page keeps its own text layer, untouched. When at least one page
+was recognised the document also gets a view PDF: the original with the recognised pages'
+words laid over them as invisible text, so "open page" can box a quote on the scan. The pages
+that had text are copied as they are.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pypdf
+from PIL import Image
 from pypdf.errors import (
     DependencyError,
     EmptyFileError,
@@ -22,7 +32,9 @@ from pypdf.errors import (
 )
 
 from ingest.document import ParsedDocument
-from retrieval.errors import IngestError
+from ingest.ocr import DEFAULT_DPI, RecognisedPage, Tesseract
+from ingest.rasterise import PageRenderer
+from retrieval.errors import DocqaError, IngestError
 
 log = logging.getLogger(__name__)
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged files log noisily; we report
@@ -83,7 +95,11 @@ def _title(reader: pypdf.PdfReader, path: Path) -> str:
     return path.stem.replace("_", " ").replace("-", " ").strip()
 
 
-def read_pdf(path: Path) -> ParsedDocument:
+def read_pdf(path: Path, ocr: Tesseract | None = None, *,
+             recognise: bool = True) -> ParsedDocument:
+    """The text of every page; pages without a text layer recognised by ``ocr`` (default: the
+    engine the settings describe), or only listed in ``image_only_pages`` when ``recognise``
+    is False. Raises ``IngestError`` for a file that cannot be read."""
     name = path.name
     with pypdf.apply_configuration(array_maximum_element_count=2_000_000,
                                    dictionary_maximum_element_count=2_000_000):
@@ -127,5 +143,92 @@ def read_pdf(path: Path) -> ParsedDocument:
                 image_only.append(number)
         if broken == n_pages:
             raise IngestError(name, "no page of the PDF could be read (the file is damaged)")
-        return ParsedDocument(title=_title(reader, path), pages=tuple(pages),
-                              image_only_pages=tuple(image_only))
+        title = _title(reader, path)
+        if not image_only or not recognise:
+            return ParsedDocument(title=title, pages=tuple(pages),
+                                  image_only_pages=tuple(image_only))
+        engine = ocr if ocr is not None else Tesseract.from_settings()
+        try:
+            recognised = _recognise(path, image_only, engine, name)
+        except IngestError as e:
+            if not any(p.strip() for p in pages):
+                raise  # a scan and nothing else: say why it cannot be read
+            # Pages with text are worth indexing without OCR; the rest stays flagged.
+            log.warning("%s: pages %s not recognised: %s", name, image_only, e.reason)
+            return ParsedDocument(title=title, pages=tuple(pages),
+                                  image_only_pages=tuple(image_only))
+        overlays: dict[int, bytes] = {}
+        for number, scan in recognised.items():
+            if scan.readable:
+                pages[number - 1] = scan.text
+                if scan.pdf is not None:
+                    overlays[number] = scan.pdf
+            else:
+                log.info("%s page %d: OCR found no text%s", name, number,
+                         f" ({scan.problem})" if scan.problem else "")
+        ocr_pages = tuple(n for n in image_only if recognised.get(n) is not None
+                          and recognised[n].readable)
+        unread = tuple(n for n in image_only if n not in ocr_pages)
+        return ParsedDocument(title=title, pages=tuple(pages), image_only_pages=unread,
+                              view_pdf=_view_pdf(reader, overlays, name),
+                              ocr_pages=ocr_pages)
+
+
+def _recognise(path: Path, numbers: Sequence[int], engine: Tesseract,
+               name: str) -> dict[int, RecognisedPage]:
+    """OCR of ``numbers`` (1-based); a page that cannot be rendered or read is left out or
+    comes back unreadable. Raises ``IngestError`` when OCR cannot run at all."""
+    engine.check(name)
+    results: dict[int, RecognisedPage] = {}
+    with PageRenderer(path, name) as renderer:
+        def images() -> Iterator[tuple[Image.Image, int] | None]:
+            for number in numbers:
+                try:
+                    yield renderer.render(number, DEFAULT_DPI), DEFAULT_DPI
+                except DocqaError as e:
+                    log.info("%s page %d could not be rendered for OCR: %s", name, number, e)
+                    yield None
+
+        read = engine.recognise_all(images(), name=name, pdf="text")
+        for number, page in zip(numbers, read, strict=True):
+            if page is not None:
+                results[number] = page
+    return results
+
+
+def _view_pdf(reader: pypdf.PdfReader, overlays: dict[int, bytes], name: str) -> bytes | None:
+    """The original with each recognised page's invisible text laid over it, scaled to the
+    page's visible box; None when nothing was recognised or the PDF cannot be rewritten
+    (the viewer then shows the original, without a highlight on the scans)."""
+    if not overlays:
+        return None
+    try:
+        writer = pypdf.PdfWriter(clone_from=reader)
+        for number, data in overlays.items():
+            text_page = pypdf.PdfReader(io.BytesIO(data)).pages[0]
+            page = writer.pages[number - 1]
+            # The text page is drawn upright, as the page is shown; baking /Rotate into the
+            # content first makes the page's own coordinates upright too.
+            page.transfer_rotation_to_content()
+            box = page.cropbox
+            scale_x = float(box.width) / float(text_page.mediabox.width)
+            scale_y = float(box.height) / float(text_page.mediabox.height)
+            page.merge_transformed_page(
+                text_page, pypdf.Transformation().scale(scale_x, scale_y).translate(
+                    float(box.left), float(box.bottom)))
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+    except Exception as e:  # a damaged original pypdf can read but not rewrite
+        log.warning("%s: no view PDF with the recognised text (%s)", name, e)
+        return None
+
+
+def join_pdfs(parts: Sequence[bytes]) -> bytes:
+    """One PDF of the pages of ``parts``, in order (a recognised multi-page image's view)."""
+    writer = pypdf.PdfWriter()
+    for part in parts:
+        writer.append(pypdf.PdfReader(io.BytesIO(part)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

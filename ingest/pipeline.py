@@ -8,6 +8,7 @@ version is written invisibly, committed to the catalog, then published (see
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -22,9 +23,11 @@ from pathlib import Path
 from ingest.chunking import ChunkDraft, Chunker, first_heading
 from ingest.document import ParsedDocument
 from ingest.markup import read_html, read_markdown, read_text
-from ingest.normalise import clean_title, is_identifier, normalise_pages
+from ingest.normalise import clean_title, is_identifier, normalise_pages, normalise_text
+from ingest.office import read_office
 from ingest.pdf import read_pdf
 from ingest.sources import SourceFile, discover
+from ingest.spreadsheet import read_spreadsheet
 from retrieval.access import GroupError, check_groups
 from retrieval.errors import DocqaError, IngestError, NotFoundError
 from retrieval.kernel import Kernel
@@ -41,6 +44,15 @@ from retrieval.types import (
 )
 
 log = logging.getLogger(__name__)
+
+#: kinds whose reader removes running headers itself (a rendered Word or PowerPoint file, before
+#: it marks headings and slides) or has none (a sheet: rows repeating there are data)
+_SELF_CLEANED = {"word", "presentation", "spreadsheet"}
+#: kinds chunked page by page: a page is a sheet or a slide, a unit of its own
+_PAGE_BY_PAGE = {"spreadsheet", "presentation"}
+#: a sheet's row blocks are sized to this share of a chunk, leaving room for the embedder's
+#: word pieces, which run longer than tiktoken's tokens on figures
+_SHEET_BLOCK_SHARE = 0.8
 
 CONTENT_HASH_CHARS = 32  # a version starts with the content hash (sha256, hex, shortened)
 EMBED_SLICE = 256  # chunks per embedding call: big enough for throughput, small for progress
@@ -258,19 +270,7 @@ class Ingestor:
             if prepared.skip_reason:
                 return prepared
             claimed.add(digest)
-            parsed = self._parse(file, raw)
-            pages = normalise_pages(list(parsed.pages))
-            title = file.title or choose_title(parsed.title, pages, parsed.markdown_headings,
-                                               file.source)
-            parsed = ParsedDocument(title, tuple(pages), parsed.image_only_pages,
-                                    parsed.markdown_headings)
-            prepared.parsed = parsed
-            if not any(p.strip() for p in pages):
-                if parsed.image_only_pages:
-                    return prepared  # flagged as needing OCR, nothing to index
-                raise IngestError(file.source, "the document contains no text")
-            prepared.drafts = self.chunker.chunk(
-                parsed, lambda section: embedding_text(parsed.title, section, ""))
+            prepared.parsed, prepared.drafts = read_document(file, raw, self.chunker)
         except IngestError as e:
             prepared.error = e.reason
         except OSError as e:
@@ -290,16 +290,6 @@ class Ingestor:
         if digest in claimed:
             return "same content as another file in this batch"
         return ""
-
-    @staticmethod
-    def _parse(file: SourceFile, raw: bytes) -> ParsedDocument:
-        if file.kind == "pdf":
-            return read_pdf(file.path)
-        if raw[:5] == b"%PDF-":
-            raise IngestError(file.source, "this is a PDF file with the wrong extension; "
-                                           "rename it to .pdf")
-        reader = {"markdown": read_markdown, "text": read_text, "html": read_html}[file.kind]
-        return reader(file.path, raw)
 
     # -- stage 2: embed, write, commit, publish (main thread) -----------------------------
     def _commit(self, prepared: _Prepared, wanted: tuple[str, ...] | None, uploader: str,
@@ -351,7 +341,9 @@ class Ingestor:
         record = DocumentRecord(
             doc_id=file.doc_id, source=file.source, title=parsed.title,
             version=prepared.version, status=status, error="", pages=len(parsed.pages),
-            chunks=len(chunks), ocr_pages=parsed.image_only_pages, groups=groups,
+            chunks=len(chunks), groups=groups,
+            # NEEDS_OCR: the pages still unread; INDEXED: the pages that were recognised
+            ocr_pages=parsed.image_only_pages or parsed.ocr_pages,
             uploaded_by=uploader, ingested_at=stamp, size_bytes=prepared.size,
             stored_path=stored, published=False,
         )
@@ -411,6 +403,73 @@ class Ingestor:
             return
         (self.services.settings.originals_dir / name).unlink(missing_ok=True)
         (self.services.settings.originals_dir / f"{digest}.view.pdf").unlink(missing_ok=True)
+
+
+def read_document(file: SourceFile, raw: bytes, chunker: Chunker
+                  ) -> tuple[ParsedDocument, list[ChunkDraft]]:
+    """One file parsed, cleaned, titled and chunked (no embedding): the document and its
+    chunks. No chunks and image-only pages: a scan that needs OCR. Raises ``IngestError``."""
+    parsed = parse_file(file, raw, chunker.chunk_tokens)
+    if file.kind in _SELF_CLEANED:
+        pages = [normalise_text(p) for p in parsed.pages]
+    else:
+        pages = normalise_pages(list(parsed.pages))
+    title = file.title or choose_title(parsed.title, pages, parsed.markdown_headings,
+                                       file.source)
+    parsed = dataclasses.replace(parsed, title=title, pages=tuple(pages))
+    if not any(p.strip() for p in pages):
+        if parsed.image_only_pages:
+            return parsed, []  # flagged as needing OCR, nothing to index
+        raise IngestError(file.source, "the document contains no text")
+    return parsed, chunk_document(parsed, file.kind, chunker)
+
+
+def chunk_document(parsed: ParsedDocument, kind: str, chunker: Chunker) -> list[ChunkDraft]:
+    def prefix(section: str) -> str:
+        return embedding_text(parsed.title, section, "")
+
+    if kind not in _PAGE_BY_PAGE:
+        return chunker.chunk(parsed, prefix)
+    # Sheet by sheet, slide by slide: a chunk never holds rows of two sheets or text of two
+    # slides, so its section ("Sheet › rows a–b", "Slide n: title") and its page say exactly
+    # where it is. (Small slides make small chunks; neighbours are merged at search time.)
+    drafts: list[ChunkDraft] = []
+    for number, page in enumerate(parsed.pages, start=1):
+        sheet = ParsedDocument(parsed.title, (page,), markdown_headings=True)
+        drafts.extend(dataclasses.replace(d, page_start=number, page_end=number,
+                                          page_breaks=())
+                      for d in chunker.chunk(sheet, prefix))
+    return drafts
+
+
+def parse_file(file: SourceFile, raw: bytes, chunk_tokens: int = 200) -> ParsedDocument:
+    """The reader for the file's kind. ``chunk_tokens`` sizes a sheet's row blocks."""
+    if file.kind == "pdf":
+        return read_pdf(file.path)
+    if raw[:5] == b"%PDF-":
+        raise IngestError(file.source, "this is a PDF file with the wrong extension; "
+                                       "rename it to .pdf")
+    name = Path(file.source).name
+    if file.kind in ("word", "presentation"):
+        return read_office(file.path, raw, name)
+    if file.kind == "spreadsheet":
+        return read_spreadsheet(file.path, raw, name, int(chunk_tokens * _SHEET_BLOCK_SHARE))
+    if file.kind == "image":
+        return _read_image(file, raw)
+    reader = {"markdown": read_markdown, "text": read_text, "html": read_html}[file.kind]
+    return reader(file.path, raw)
+
+
+def _read_image(file: SourceFile, raw: bytes) -> ParsedDocument:
+    """Images go to the OCR reader, which is optional: without it an image fails with a
+    sentence, and everything else still reads."""
+    try:
+        from ingest.images import read_image
+    except ImportError as e:
+        raise IngestError(file.source, "image files need OCR support, which is not "
+                                       "installed") from e
+    parsed: ParsedDocument = read_image(file.path, raw)
+    return parsed
 
 
 def ingest_records(services: Kernel, records: Sequence[TextRecord],

@@ -10,8 +10,25 @@ from pathlib import Path
 from retrieval.types import FailedFile
 
 SUPPORTED = {".pdf": "pdf", ".md": "markdown", ".markdown": "markdown", ".txt": "text",
-             ".text": "text", ".html": "html", ".htm": "html"}
-SUPPORTED_LABEL = "PDF, Markdown (.md), plain text (.txt) or HTML"
+             ".text": "text", ".html": "html", ".htm": "html",
+             # Word and PowerPoint files are rendered to PDF (ingest.office), spreadsheets are
+             # read natively (ingest.spreadsheet), images are recognised (ingest.images)
+             ".docx": "word", ".docm": "word", ".doc": "word", ".odt": "word", ".rtf": "word",
+             ".pptx": "presentation", ".pptm": "presentation", ".ppt": "presentation",
+             ".odp": "presentation",
+             ".xlsx": "spreadsheet", ".xlsm": "spreadsheet", ".xls": "spreadsheet",
+             ".ods": "spreadsheet", ".csv": "spreadsheet",
+             ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image",
+             ".tiff": "image"}
+SUPPORTED_LABEL = ("PDF, Word (.docx, .doc, .odt, .rtf), PowerPoint (.pptx, .ppt, .odp), Excel "
+                   "(.xlsx, .xls, .ods), CSV, Markdown (.md), plain text (.txt), HTML or images "
+                   "(.png, .jpg, .tiff)")
+
+
+def _skipped(part: str) -> bool:
+    """Hidden files and folders, and the lock files Office leaves beside an open document
+    ("~$report.docx")."""
+    return part.startswith((".", "~$"))
 
 
 @dataclass(frozen=True)
@@ -44,7 +61,7 @@ def discover(paths: Sequence[Path]) -> tuple[list[SourceFile], list[FailedFile]]
         elif path.is_dir():
             files = sorted(p for p in path.rglob("*")
                            if p.is_file() and p.suffix.lower() in SUPPORTED
-                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+                           and not any(_skipped(part) for part in p.relative_to(path).parts))
             if not files:
                 failed.append(FailedFile(str(path), f"the folder holds no {SUPPORTED_LABEL} "
                                                     "files"))

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(200, ge=32, le=4096, description="Target chunk size in tokens.")
     chunk_overlap: int = Field(30, ge=0, description="Tokens repeated between chunks.")
     max_file_mb: float = Field(100.0, gt=0, description="Files larger than this are refused.")
+    ocr_languages: str = Field(
+        "eng+deu", pattern=r"^[A-Za-z0-9_]+(\+[A-Za-z0-9_]+)*$",
+        description="Tesseract languages for scans and images, joined by '+' (each needs its "
+                    "tesseract-ocr-<lang> package).")
     torch_threads: int = Field(0, ge=0, description="Threads for local embedding; 0 = all cores.")
     embed_batch: int = Field(64, ge=1, le=4096, description="Chunks per embedding call.")
     user: str = Field(default_factory=getpass.getuser, description="Recorded as uploader.")
@@ -130,6 +134,10 @@ class Settings(BaseSettings):
     @property
     def audit_path(self) -> Path:
         return self.data_dir / "audit.sqlite3"
+
+    @property
+    def conversations_path(self) -> Path:
+        return self.data_dir / "conversations.sqlite3"
 
 
 def load_settings(**overrides: object) -> Settings:

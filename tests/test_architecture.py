@@ -24,7 +24,11 @@ VENDOR_FILES = {
     "qdrant_edge": {"retrieval/adapters/qdrant_embedded.py"},
     "qdrant_client": {"retrieval/adapters/qdrant_server.py"},
     "pypdf": {"ingest/pdf.py"},
-    "pypdfium2": {"ui/page_images.py"},
+    "docx": {"ingest/office.py"},
+    "pptx": {"ingest/office.py"},
+    "openpyxl": {"ingest/spreadsheet.py"},
+    "msoffcrypto": {"ingest/office_guard.py"},
+    "pypdfium2": {"ingest/rasterise.py"},
     "sentence_transformers": {"retrieval/adapters/minilm.py"},
     "ragas": {"evals/ragas_adapter.py"},
 }

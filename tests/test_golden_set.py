@@ -1,5 +1,6 @@
 """data/eval/golden.jsonl is well formed: fields, tags, sources that exist, pages in range, key
-facts that occur on a cited page, and consistent conversation and unanswerable items."""
+facts that occur on a cited page, and consistent conversation and unanswerable items. Office
+documents are read as ingestion reads them (page n: rendered page, slide n, or visible sheet n)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from collections import Counter
 from typing import Any
 
 from ingest.pdf import read_pdf
+from ingest.pipeline import parse_file
+from ingest.sources import SourceFile
 from tests.conftest import REPO, SAMPLE_DOCS
 
 TAGS = {"table", "multi-doc", "unanswerable", "numeric", "definition", "procedure", "hr-only",
         "paraphrase", "conversation", "follow-up", "topic-switch", "near-miss", "yes-no",
-        "date", "name"}
+        "date", "name", "office", "docx", "xlsx", "pptx", "scan"}
 REQUIRED = {"id", "question", "answer", "sources", "tags", "groups", "facts"}
 OPTIONAL = {"history", "standalone"}
-ID = re.compile(r"^(hb|te|el|isp|it|og|faq|md|hr|un)-[a-z0-9]+(-[a-z0-9]+)*-\d{2}$")
+ID = re.compile(r"^(hb|te|el|isp|it|og|faq|md|hr|pc|pl|fl|cc|un)-[a-z0-9]+(-[a-z0-9]+)*-\d{2}$")
 NOT_IN_DOCS = "Not in the documents: "
 # the smallest slices the metrics are reported for
 MIN_PER_TAG = {"near-miss": 30, "conversation": 25, "follow-up": 12, "topic-switch": 10,
@@ -41,6 +44,9 @@ def _pages(source: str) -> tuple[str, ...]:
     path = SAMPLE_DOCS / source
     if path.suffix == ".pdf":
         return tuple(_normalise(page) for page in read_pdf(path).pages)
+    if path.suffix in (".docx", ".xlsx", ".pptx"):  # as ingestion reads them (rendered, sheets)
+        parsed = parse_file(SourceFile(path, path.name), path.read_bytes())
+        return tuple(_normalise(page) for page in parsed.pages)
     text = path.read_text(encoding="utf-8")
     if path.suffix in (".html", ".htm"):
         text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", text)

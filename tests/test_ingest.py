@@ -226,8 +226,8 @@ def test_a_file_over_the_size_limit_is_refused_without_reading_it(
 
 def test_a_folder_with_nothing_supported(ingestor: Ingestor, tmp_path: Path) -> None:
     (tmp_path / "pics").mkdir()
-    (tmp_path / "pics" / "cat.png").write_bytes(b"\x89PNG")
-    (tmp_path / "notes.docx").write_bytes(b"PK")
-    report = ingestor.ingest([tmp_path / "pics", tmp_path / "notes.docx"])
+    (tmp_path / "pics" / "cat.webp").write_bytes(b"RIFF")
+    (tmp_path / "notes.pages").write_bytes(b"PK")
+    report = ingestor.ingest([tmp_path / "pics", tmp_path / "notes.pages"])
     reasons = [f.error for f in report.failed]
-    assert "holds no PDF" in reasons[0] and "unsupported file type '.docx'" in reasons[1]
+    assert "holds no PDF" in reasons[0] and "unsupported file type '.pages'" in reasons[1]

@@ -1,41 +1,26 @@
-"""One page of an original PDF as a PNG, with a cited passage boxed in yellow (pypdfium2 lives
-here and nowhere else; pypdf cannot rasterise).
-
-PDFium is not thread-safe, not even across different documents, and Streamlit serves each
-session from its own thread, so every PDFium call runs under one process-wide lock. Objects are
-closed explicitly inside that lock: left to pypdfium2's finalizers they would be freed later,
-from whichever thread the garbage collector happens to run on.
+"""One page of an original PDF as a PNG, with a cited passage boxed in yellow. PDFium itself
+(rendering, the text layer, its locking) is in ``ingest/rasterise.py``; this module decides what
+to box and draws it.
 
 Quotes arrive as pypdf layout-mode text after ``normalise_text`` (whitespace collapsed, table
 cells joined by " | ", hyphenated breaks joined, "..." for skipped words). PDFium's own text of
 the same page differs in exactly those places, so both sides are compared with only their
-letters and digits kept (see ``_fold``); a character map leads back to PDFium's indices.
+letters and digits kept (see ``_fold``); a character map leads back to PDFium's indices. A
+recognised scan is shown from its view PDF, whose invisible text layer is the OCR text, so the
+same matching finds a quote there.
 """
 
 from __future__ import annotations
 
 import io
-import logging
 import re
-import threading
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-import pypdfium2 as pdfium  # ships no type information: its classes type-check as Any
 from PIL import Image, ImageDraw
 
-from retrieval.errors import IngestError, NotFoundError
-
-log = logging.getLogger(__name__)
-
-_PDFIUM_LOCK = threading.Lock()
-
-# A poster-sized page at the default scale would allocate hundreds of MB; beyond this many
-# pixels the scale is lowered instead (an A4 page at 1.6 is about 1.3 million).
-_MAX_PIXELS = 16_000_000
+from ingest import rasterise
 
 _FILL = (255, 214, 0, 96)  # translucent yellow: the text under it stays readable
 _OUTLINE = (214, 150, 0, 220)  # darker edge so the box still shows on a downscaled screenshot
@@ -44,9 +29,6 @@ _ELLIPSIS = re.compile(r"\[?\s*(?:\.\s*){3,}\]?|\[?\s*…\s*\]?")
 _MIN_WINDOW_WORDS = 4  # shorter runs of a partial quote match too easily by accident
 _MIN_WINDOW_CHARS = 12  # ...and so do four words as short as "of the in a"
 _MAX_QUOTE_WORDS = 400  # the window search is quadratic; a citation is never this long
-
-# pypdfium2 5.x load error codes (pdfium's FPDF_ERR_*), kept numeric to avoid raw imports.
-_ERR_FILE, _ERR_FORMAT, _ERR_PASSWORD, _ERR_SECURITY = 2, 3, 4, 5
 
 
 @dataclass(frozen=True)
@@ -66,18 +48,8 @@ class RenderedPage:
 FOCUS_MARGIN = 0.08  # of the page height, above and below the highlighted lines
 
 
-@dataclass(frozen=True)
-class _Raster:
-    """What leaves the lock: plain pixels and boxes, no PDFium handles."""
-
-    image: Image.Image
-    page_count: int
-    boxes: tuple[tuple[int, int, int, int], ...]
-
-
 def page_count(path: Path, password: str | None = None) -> int:
-    with _PDFIUM_LOCK, _open(path, password, path.name) as doc:
-        return len(doc)
+    return rasterise.page_count(path, password)
 
 
 def render_page(path: Path, page: int, quote: str = "", *, scale: float = 1.6,
@@ -91,8 +63,9 @@ def render_page(path: Path, page: int, quote: str = "", *, scale: float = 1.6,
     """
     if not scale > 0:
         raise ValueError(f"scale must be positive, not {scale}")
-    with _PDFIUM_LOCK:
-        raster = _rasterise(path, page, quote, scale, password, name or path.name)
+    locate = (lambda text: _quote_ranges(text, quote)) if quote.strip() else None
+    raster = rasterise.render_with_boxes(path, page, scale, locate, password=password,
+                                         name=name)
     image = _draw_boxes(raster.image, raster.boxes)
     focus = None
     if raster.boxes:
@@ -112,108 +85,10 @@ def _png(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-# --- PDFium (call only while holding _PDFIUM_LOCK) ---------------------------------------------
-
-@contextmanager
-def _open(path: Path, password: str | None, name: str) -> Iterator[pdfium.PdfDocument]:
-    if not path.is_file():
-        raise NotFoundError(f"the file {name} is not stored any more")
-    if path.stat().st_size == 0:
-        raise IngestError(name, "the file is empty")
-    try:
-        doc = pdfium.PdfDocument(path, password=password)
-    except pdfium.PdfiumError as e:
-        raise IngestError(name, _load_reason(e.err_code, password)) from e
-    except Exception as e:  # OSError and anything else the binding may raise
-        raise IngestError(name, f"the PDF could not be opened ({e})") from e
-    try:
-        yield doc
-    finally:
-        doc.close()
-
-
-def _load_reason(code: int | None, password: str | None) -> str:
-    if code == _ERR_PASSWORD:
-        if password:
-            return "the password given does not open this PDF"
-        return "the PDF is protected by a password; upload an unprotected copy"
-    if code == _ERR_SECURITY:
-        return "the PDF uses a security handler that cannot be opened"
-    if code == _ERR_FILE:
-        return "the file could not be opened"
-    return ("this is not a readable PDF (damaged, truncated or another file type renamed "
-            "to .pdf)")
-
-
-def _rasterise(path: Path, number: int, quote: str, scale: float,
-               password: str | None, name: str) -> _Raster:
-    with _open(path, password, name) as doc:
-        count = len(doc)
-        if not 1 <= number <= count:
-            pages = "1 page" if count == 1 else f"{count} pages"
-            raise NotFoundError(f"page {number} does not exist; the document has {pages}")
-        try:
-            return _render_open_page(doc, number, quote, scale, count)
-        except (IngestError, NotFoundError):
-            raise
-        except Exception as e:  # PdfiumError, ctypes and PIL errors on a damaged page
-            raise IngestError(name, f"page {number} could not be rendered ({e})") from e
-
-
-def _render_open_page(doc: pdfium.PdfDocument, number: int, quote: str, scale: float,
-                      count: int) -> _Raster:
-    # Filled-in form fields are drawn as a reader shows them; a broken form layer still
-    # leaves the page itself renderable.
-    with suppress(Exception):
-        doc.init_forms()
-    page = doc[number - 1]
-    textpage = bitmap = None
-    try:
-        width, height = page.get_size()
-        if width * height * scale * scale > _MAX_PIXELS:
-            scale = (_MAX_PIXELS / (width * height)) ** 0.5
-        bitmap = page.render(scale=scale)
-        # to_pil() may share the bitmap's buffer; convert() copies before the bitmap closes.
-        image = bitmap.to_pil().convert("RGBA")
-        boxes: tuple[tuple[int, int, int, int], ...] = ()
-        if quote.strip():
-            # A page whose text layer is broken still shows; the viewer then says the passage
-            # was not located, which is true.
-            try:
-                textpage = page.get_textpage()
-                rects = _quote_rects(textpage, quote)
-                boxes = _to_pixels(rects, bitmap.get_posconv(page), image.size, scale)
-            except Exception as e:
-                log.info("page %d: quote not located, text layer unreadable (%s)", number, e)
-        return _Raster(image=image, page_count=count, boxes=boxes)
-    finally:
-        for obj in (textpage, bitmap, page):
-            if obj is not None:
-                obj.close()
-
-
-def _page_text(textpage: pdfium.PdfTextPage) -> str:
-    """The page text with exactly one character per PDFium char index. ``get_text_range``
-    gives that for ordinary pages (its CRLF line breaks are chars PDFium generated); when it
-    skips or inserts characters, reading char by char keeps the indices honest."""
-    n = textpage.count_chars()
-    text: str = textpage.get_text_range()
-    if len(text) == n:
-        return text
-    return "".join((textpage.get_text_range(i, 1) or "\x00")[:1] for i in range(n))
-
-
-def _quote_rects(textpage: pdfium.PdfTextPage,
-                 quote: str) -> list[tuple[float, float, float, float]]:
-    """PDF-space rectangles (left, bottom, right, top) covering the quote's matched parts."""
-    text = _page_text(textpage)
+def _quote_ranges(text: str, quote: str) -> list[tuple[int, int]]:
+    """The char ranges of the page ``text`` (PDFium's indices) that show the quote."""
     folded, origin = _fold(text)
-    rects: list[tuple[float, float, float, float]] = []
-    for start, end in _char_ranges(_match_spans(folded, quote), origin, text):
-        # count_rects computes the rectangles of this range; get_rect reads them back.
-        for i in range(textpage.count_rects(start, end - start)):
-            rects.append(textpage.get_rect(i))
-    return rects
+    return _char_ranges(_match_spans(folded, quote), origin, text)
 
 
 def _char_ranges(spans: list[tuple[int, int]], origin: list[int],
@@ -230,25 +105,6 @@ def _char_ranges(spans: list[tuple[int, int]], origin: list[int],
             merged.append((start, end))
     return merged
 
-
-def _to_pixels(rects: list[tuple[float, float, float, float]], posconv: pdfium.PdfPosConv,
-               size: tuple[int, int], scale: float) -> tuple[tuple[int, int, int, int], ...]:
-    """PDF points (origin bottom-left) -> image pixels (origin top-left). PDFium's own
-    page-to-device transform is used because it also applies /Rotate and the crop box."""
-    pad = max(1, round(scale))
-    boxes = []
-    for left, bottom, right, top in rects:
-        corners = [posconv.to_bitmap(x, y) for x in (left, right) for y in (bottom, top)]
-        xs = [c[0] for c in corners]
-        ys = [c[1] for c in corners]
-        x0, y0 = max(0, min(xs) - pad), max(0, min(ys) - pad)
-        x1, y1 = min(size[0] - 1, max(xs) + pad), min(size[1] - 1, max(ys) + pad)
-        if x1 > x0 and y1 > y0:
-            boxes.append((x0, y0, x1, y1))
-    return tuple(boxes)
-
-
-# --- pure Python from here on ------------------------------------------------------------------
 
 def _draw_boxes(image: Image.Image, boxes: tuple[tuple[int, int, int, int], ...]) -> Image.Image:
     if boxes:

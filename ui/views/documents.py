@@ -110,10 +110,12 @@ def _status(r: DocumentRecord) -> str:
         return f"failed: {r.error}"
     if r.status is DocStatus.NEEDS_OCR:
         pages = ", ".join(map(str, r.ocr_pages[:8])) + ("…" if len(r.ocr_pages) > 8 else "")
-        return f"needs OCR (pages {pages})"
+        return f"needs OCR: pages {pages} could not be read"
+    recognised = (f" · {len(r.ocr_pages)} page{'s' if len(r.ocr_pages) != 1 else ''} OCR'd"
+                  if r.ocr_pages else "")
     if r.error:  # a re-index failed; the previous version is still live
-        return f"indexed ({r.error})"
-    return str(r.status)
+        return f"indexed{recognised} ({r.error})"
+    return f"{r.status}{recognised}"
 
 
 def _when(stamp: str) -> str:
