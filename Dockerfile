@@ -16,6 +16,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 RUN pip install --index-url "$TORCH_INDEX" torch==2.13.0
 
+# LibreOffice headless (Word, PowerPoint, legacy Office files) and Tesseract (scans, images;
+# English and German), as `make tools` installs them on a host.
+RUN apt-get update -q \
+ && apt-get install -y -q --no-install-recommends libreoffice-writer-nogui \
+      libreoffice-calc-nogui libreoffice-impress-nogui tesseract-ocr tesseract-ocr-eng \
+      tesseract-ocr-deu \
+ && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 # Dependencies before the code, so a code change does not reinstall them.
 COPY pyproject.toml ./
@@ -33,7 +41,7 @@ RUN pip install --no-deps -e . \
 RUN useradd --create-home --uid 10001 docqa && mkdir -p /data && chown docqa:docqa /data
 USER docqa
 # Checks the whole stack loads offline (model, tokenizer files) when the image is built.
-RUN python -c "from retrieval.embed_local import MiniLMEmbedder; MiniLMEmbedder().embed(['ok'])"
+RUN python -c "from retrieval.adapters.minilm import MiniLMEmbedder; MiniLMEmbedder().embed(['ok'])"
 VOLUME ["/data"]
 EXPOSE 8501
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from docqa.audit import AuditLog
+from docqa.conversations import ConversationStore
 from docqa.query_log import QueryLog
 from docqa.storage import secure_data_dir
 from retrieval.answer.pipeline import Answer, Answerer, AnswerEvent
@@ -57,6 +58,8 @@ class Services(Kernel):
     queries: QueryLog = field(kw_only=True)
     #: the audit log (docqa.audit); None where nothing is audited (benches, evaluations)
     audit: AuditLog | None = field(default=None, kw_only=True)
+    #: the users' saved conversations (docqa.conversations); None where no one converses
+    conversations: ConversationStore | None = field(default=None, kw_only=True)
     _answerers: dict[bool, LoggedAnswerer] = field(default_factory=dict, init=False,
                                                    repr=False)
 
@@ -65,6 +68,8 @@ class Services(Kernel):
         self.queries.close()
         if self.audit is not None:
             self.audit.close()
+        if self.conversations is not None:
+            self.conversations.close()
 
     def __enter__(self) -> Services:
         return self
@@ -124,6 +129,7 @@ def open_services(settings: Settings, embedder: Embedder | None = None,
     check_embedder(catalog, index, embedder, settings.collection)
     services = Services(settings, embedder, Bm25Encoder(), index, catalog,
                         queries=QueryLog(settings.catalog_path),
-                        audit=AuditLog(settings.audit_path))
+                        audit=AuditLog(settings.audit_path),
+                        conversations=ConversationStore(settings.conversations_path))
     recover(catalog, index)
     return services

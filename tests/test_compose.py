@@ -99,3 +99,15 @@ def test_env_example_lists_variables_without_values_for_secrets() -> None:
     values = dict(ln.split("=", 1) for ln in lines)
     for name in ("DOCQA_QDRANT_API_KEY", "QDRANT__SERVICE__API_KEY", "OPENAI_API_KEY"):
         assert values[name] == "", name
+
+
+def test_sync_profile_mirrors_a_read_only_folder(tmp_path: Path) -> None:
+    proc = subprocess.run([_compose_binary(), "-f", "docker-compose.yml", "--profile", "sync",
+                           "config", "--format", "json"], cwd=REPO, capture_output=True,
+                          text=True, env={**os.environ, "DOCQA_QDRANT_API_KEY": KEY,
+                                          "DOCQA_SYNC_DIR": str(tmp_path)}, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith("{"), proc.stderr
+    sync = json.loads(proc.stdout)["services"]["sync"]
+    assert sync["command"][:3] == ["docqa", "sync", "/share"] and "--every" in sync["command"]
+    share = [v for v in sync["volumes"] if v["target"] == "/share"]
+    assert share and share[0]["read_only"] and share[0]["source"] == str(tmp_path)

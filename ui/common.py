@@ -63,6 +63,18 @@ def plain(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
+# Kept as Markdown: emphasis, lists, tables, headings, code. Escaped: HTML (< > &), links and
+# images ([ ] ( )), Streamlit's directives (:red[…], :green-badge[…], :material/…:), LaTeX ($)
+# and backslashes. A document (or a model quoting one) can lay text out but cannot run
+# script, fetch a URL, link away or draw a badge that looks like one of our checks.
+_UNSAFE_MARKDOWN = re.compile(r"([\\<>&\[\]():$])")
+
+
+def safe_markdown(text: str) -> str:
+    """Answer and page text as safe Markdown: laid out (bold, lists, tables), never HTML."""
+    return _UNSAFE_MARKDOWN.sub(r"\\\1", text)
+
+
 def require_admin(ctx: AppContext) -> None:
     """Admin pages refuse everyone else, however they got here (menu or typed URL)."""
     if not ctx.user.is_admin:

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from docqa.cli import audit, documents, evaluation, operations, users
+from docqa.cli import audit, documents, evaluation, operations, sync, users
 from docqa.cli.output import EXIT_PARTIAL, EXIT_USAGE, err, last_exit
 from retrieval.settings import load_settings
 
@@ -32,6 +32,7 @@ users.register(app)
 evaluation.register(app)
 operations.register(app)
 audit.register(app)
+sync.register(app)
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -23,9 +24,11 @@ from docqa.cli.output import (
     parse_groups,
     run,
 )
+from retrieval.errors import QuestionError
 from retrieval.ports import Message
 from retrieval.settings import load_settings
-from retrieval.types import EVERYONE, DocStatus
+from retrieval.store.catalog import Catalog
+from retrieval.types import EVERYONE, DocStatus, DocumentRecord
 
 app = typer.Typer()
 docs_app = typer.Typer(help="List and delete indexed documents.", no_args_is_help=True)
@@ -45,7 +48,8 @@ def ingest(
              "document named, and each change is printed and logged.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Index PDF, Markdown, text and HTML files. Unchanged files are skipped.
+    """Index PDF, Word, PowerPoint, Excel/CSV, Markdown, text, HTML and image files (scans
+    and images are recognised by OCR). Unchanged files are skipped.
 
     Exit 0 when nothing failed, 2 when some files failed (the others are indexed), 1 for an
     error (no path exists, an invalid or empty --groups)."""
@@ -143,8 +147,10 @@ def docs_list(
             status = f"[{colour[r.status]}]{r.status}[/]"
             if r.error:
                 status += f"\n{r.error}"
-            if r.ocr_pages:
-                status += f"\nOCR needed: pages {', '.join(map(str, r.ocr_pages[:10]))}"
+            if r.ocr_pages and r.status is DocStatus.NEEDS_OCR:
+                status += f"\nunreadable pages: {', '.join(map(str, r.ocr_pages[:10]))}"
+            elif r.ocr_pages:
+                status += f"\n{len(r.ocr_pages)} pages OCR'd"
             table.add_row(r.doc_id[:8], r.source, status, str(r.pages), str(r.chunks),
                           ", ".join(r.groups), r.ingested_at)
         Console().print(table)
@@ -235,23 +241,30 @@ def ask(
     history: Annotated[str | None, typer.Option(
         help="Earlier turns of the conversation: a JSON file (or - for stdin) holding a list "
              "of {\"question\", \"answer\"}, oldest first.")] = None,
+    doc: Annotated[list[str] | None, typer.Option(
+        "--doc", help="Ask only within this document: its id (or unique id prefix) or file "
+                      "name, as `docqa docs list` shows. Repeat for several documents.")
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Answer QUESTION from the documents, citing document and page for every claim.
 
     Without OPENAI_API_KEY the answer is extractive: sentences picked from the documents.
     When the documents do not answer the question, it says so. A follow-up ("and in
-    Vienna?") is made standalone from --history; a question that stands alone is not."""
+    Vienna?") is made standalone from --history; a question that stands alone is not.
+    With --doc the search is limited to the documents named (exit 1 if one is unknown)."""
 
     def go() -> int:
         turns = read_history(history) if history is not None else []
         with open_cli_services() as services:
+            readers = cli_reader_groups(groups)
+            scope = resolve_docs(services.catalog, doc, readers) if doc else None
             answerer = services.answerer(offline=offline)
             out = Console()
             answer = None
-            for event in answerer.stream(question, groups=cli_reader_groups(groups),
-                                         history=turns,
-                                         user=services.settings.user):
+            for event in answerer.stream(question, groups=readers,
+                                         history=turns, user=services.settings.user,
+                                         scope=[r.doc_id for r in scope] if scope else None):
                 if event.kind == "delta" and not json_out and answerer.chat is not None:
                     out.print(event.text, end="", markup=False, highlight=False)
                 elif event.kind == "reset" and not json_out and answerer.chat is not None:
@@ -260,7 +273,8 @@ def ask(
                     answer = event.answer
         assert answer is not None
         if json_out:
-            emit_json(answer.as_json())
+            emit_json({**answer.as_json(), "scope": [
+                {"doc_id": r.doc_id, "source": r.source} for r in scope] if scope else None})
             return EXIT_OK
         if answerer.chat is None or answer.mode == "fallback":
             out.print(answer.text, markup=False, highlight=False)
@@ -275,11 +289,36 @@ def ask(
             out.print(f"      “{c.quote}”", markup=False, highlight=False)
         for w in answer.warnings:
             err.print(f"[yellow]note:[/yellow] {w}", highlight=False)
+        if scope:
+            err.print("searched only in: " + ", ".join(r.source for r in scope),
+                      highlight=False, markup=False)
         err.print(f"[dim]{label} · {answer.timings_ms['total']:.0f} ms[/dim]")
         return EXIT_OK
 
     run(go)
 
+
+
+def resolve_docs(catalog: Catalog, refs: Sequence[str],
+                 readers: Sequence[str] | None = None) -> list[DocumentRecord]:
+    """``--doc`` values as documents (by id, unique id prefix or file name), each once; an
+    unknown one, one that cannot be searched or one outside ``--groups`` is an error."""
+    from retrieval.access import may_read
+    from retrieval.errors import NotFoundError
+
+    found: dict[str, DocumentRecord] = {}
+    for ref in refs:
+        record = catalog.find(ref.strip()) if ref.strip() else None
+        if record is None:
+            raise NotFoundError(f"document {ref!r} (see: docqa docs list)")
+        if record.status not in (DocStatus.INDEXED, DocStatus.NEEDS_OCR):
+            raise QuestionError(f"Document {record.source} cannot be searched (it is "
+                                f"{record.status}).")
+        if not may_read(readers, record.groups):
+            raise QuestionError(f"Document {record.source} is not shared with the groups "
+                                "given in --groups.")
+        found.setdefault(record.doc_id, record)
+    return list(found.values())
 
 
 def cli_reader_groups(value: str | None) -> tuple[str, ...] | None:
