@@ -242,3 +242,13 @@ def test_numbers_alone_and_sentence_titles_name_no_document() -> None:
         _record("c", "statins-guideline.md", "Guideline")])
     assert matcher.named("10 percent of adults take vitamin D supplementation") == []
     assert [m.doc_id for m in matcher.named("statins and cholesterol")] == ["c"]
+
+
+def test_a_sentence_without_citation_is_named_in_whole_words() -> None:
+    uncited = ("Employees who travel on business more than six times a year receive a "
+               "corporate credit card with a monthly limit of five thousand euros.")
+    problems = check(uncited, {}, []).problems
+    assert len(problems) == 1 and problems[0].startswith("no citation for: Employees")
+    named = problems[0].removeprefix("no citation for: ")
+    assert named.endswith(" …") and uncited.startswith(named.removesuffix(" …"))
+    assert named.removesuffix(" …").split()[-1] in uncited.split()  # no word cut in half

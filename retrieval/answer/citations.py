@@ -4,6 +4,7 @@ quote must occur in that source. The page shown is the page where the quote star
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -48,6 +49,11 @@ class CitationCheck:
     def verified(self) -> bool:
         return not self.problems and all(c.verified for c in self.citations)
 
+
+
+def _clip(text: str, width: int) -> str:
+    """``text`` cut at a word boundary within ``width`` characters, "…" when cut."""
+    return textwrap.shorten(text, width=width, placeholder=" …")
 
 def split_reply(reply: str) -> tuple[str, dict[int, list[str]]]:
     """The answer text and the quotes listed after it (``<quotes>`` block)."""
@@ -134,7 +140,7 @@ def check(text: str, quotes: dict[int, list[str]], sources: Sequence[Source]) ->
     if not is_refusal(text):
         for sentence in sentences_of(text):
             if not _MARKER.search(sentence) and len(sentence.split()) >= 4:
-                problems.append(f"no citation for: {sentence[:80]}")
+                problems.append(f"no citation for: {_clip(sentence, 80)}")
         if not citations and text.strip():
             problems.append("the answer cites no source")
     return CitationCheck(citations, problems)
