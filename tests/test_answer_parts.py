@@ -247,8 +247,8 @@ def test_numbers_alone_and_sentence_titles_name_no_document() -> None:
 def test_a_sentence_without_citation_is_named_in_whole_words() -> None:
     uncited = ("Employees who travel on business more than six times a year receive a "
                "corporate credit card with a monthly limit of five thousand euros.")
-    problems = check(uncited, {}, []).problems
-    assert len(problems) == 1 and problems[0].startswith("no citation for: Employees")
+    problems = [p for p in check(uncited, {}, []).problems if p.startswith("no citation")]
+    assert len(problems) == 1
     named = problems[0].removeprefix("no citation for: ")
     assert named.endswith(" …") and uncited.startswith(named.removesuffix(" …"))
     assert named.removesuffix(" …").split()[-1] in uncited.split()  # no word cut in half
