@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ingest.pipeline import Ingestor, ProgressCallback, content_hash
-from ingest.sources import SUPPORTED, SourceFile
+from ingest.sources import SourceFile, files_in
 from retrieval.errors import DocqaError, NotFoundError
 from retrieval.store.catalog import Catalog
 from retrieval.types import DocStatus, DocumentRecord, FailedFile, IngestReport
@@ -57,6 +57,8 @@ class SyncPlan:
     changed: tuple[SourceFile, ...]
     removed: tuple[DocumentRecord, ...]
     unchanged: tuple[str, ...]
+    #: links that lead out of the folder: reported, never indexed
+    refused: tuple[FailedFile, ...] = ()
 
     @property
     def indexed_before(self) -> int:
@@ -94,19 +96,24 @@ def _digest(path: Path) -> str:
     return content_hash(h.hexdigest())
 
 
-def _files(folder: Path) -> list[Path]:
-    """Supported files under ``folder``; hidden files and folders and Office lock files
-    ("~$report.docx") are not documents."""
-    return sorted(
-        p for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith("~$")
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+class SyncFolderError(DocqaError):
+    def __init__(self, folder: str, reason: str) -> None:
+        self.folder, self.reason = folder, reason
+        super().__init__(f"Cannot sync {folder}: {reason}")
 
 
-def plan_sync(folder: Path, catalog: Catalog, prefix: str = "") -> SyncPlan:
-    """What one pass would change (reads files and the catalog, changes nothing)."""
+def plan_sync(folder: Path, catalog: Catalog, prefix: str = "",
+              data_dir: Path | None = None) -> SyncPlan:
+    """What one pass would change (reads files and the catalog, changes nothing).
+    ``data_dir``: docqa's own data, which is never a folder to sync (its originals include
+    documents only some groups may read)."""
     if not folder.is_dir():
         raise NotFoundError(f"folder {folder}")
+    if data_dir is not None:
+        here, data = folder.resolve(), data_dir.resolve()
+        if here.is_relative_to(data) or data.is_relative_to(here):
+            raise SyncFolderError(str(folder), f"it holds docqa's own data ({data_dir}), "
+                                               "whose stored originals are not all public")
     name = (prefix or folder.resolve().name).strip("/")
     mine = {r.source: r for r in catalog.list()
             if r.source.startswith(f"{name}/") and r.status is not DocStatus.DELETING}
@@ -114,7 +121,8 @@ def plan_sync(folder: Path, catalog: Catalog, prefix: str = "") -> SyncPlan:
     changed: list[SourceFile] = []
     unchanged: list[str] = []
     seen: set[str] = set()
-    for path in _files(folder):
+    files, outside = files_in(folder)
+    for path in files:
         source = f"{name}/{path.relative_to(folder).as_posix()}"
         seen.add(source)
         existing = mine.get(source)
@@ -128,7 +136,7 @@ def plan_sync(folder: Path, catalog: Catalog, prefix: str = "") -> SyncPlan:
             changed.append(file)  # new content, or a failed file to try again
     removed = tuple(r for source, r in sorted(mine.items()) if source not in seen)
     return SyncPlan(str(folder), name, tuple(added), tuple(changed), removed,
-                    tuple(unchanged))
+                    tuple(unchanged), tuple(outside))
 
 
 def groups_for(source: str, prefix: str, default: Sequence[str] | None,
@@ -155,8 +163,9 @@ def run_sync(ingestor: Ingestor, folder: Path, *, prefix: str = "",
              dry_run: bool = False, uploaded_by: str | None = None,
              progress: ProgressCallback | None = None) -> SyncReport:
     """One pass: plan, check the deletion guard, delete, then index new and changed files."""
-    plan = plan_sync(folder, ingestor.services.catalog, prefix)
-    report = SyncReport(plan, dry_run)
+    plan = plan_sync(folder, ingestor.services.catalog, prefix,
+                     ingestor.services.settings.data_dir)
+    report = SyncReport(plan, dry_run, failed=list(plan.refused))
     before = plan.indexed_before
     emptied = not (plan.added or plan.changed or plan.unchanged)
     if plan.removed and not force and (emptied or (

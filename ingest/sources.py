@@ -50,6 +50,25 @@ def doc_id_for(source: str) -> str:
     return hashlib.sha1(source.encode("utf-8")).hexdigest()[:16]
 
 
+def files_in(folder: Path) -> tuple[list[Path], list[FailedFile]]:
+    """The supported files under ``folder`` (recursively; hidden ones and Office lock files
+    left out), and a failure for each link that leads out of the folder: a share must not
+    hand docqa a file its owner never put there ("report.pdf" -> /home/someone/.ssh/...)."""
+    root = folder.resolve()
+    files: list[Path] = []
+    outside: list[FailedFile] = []
+    for p in sorted(folder.rglob("*")):
+        if (not p.is_file() or p.suffix.lower() not in SUPPORTED
+                or any(_skipped(part) for part in p.relative_to(folder).parts)):
+            continue
+        if not p.resolve().is_relative_to(root):
+            outside.append(FailedFile(str(p), "a link to a file outside the folder; not "
+                                              "indexed"))
+            continue
+        files.append(p)
+    return files, outside
+
+
 def discover(paths: Sequence[Path]) -> tuple[list[SourceFile], list[FailedFile]]:
     """Files under ``paths`` (folders recursively), plus a failure for every argument that
     yields nothing: a missing path, an unsupported file, a folder without supported files."""
@@ -59,10 +78,9 @@ def discover(paths: Sequence[Path]) -> tuple[list[SourceFile], list[FailedFile]]
         if not path.exists():
             failed.append(FailedFile(str(path), "no such file or folder"))
         elif path.is_dir():
-            files = sorted(p for p in path.rglob("*")
-                           if p.is_file() and p.suffix.lower() in SUPPORTED
-                           and not any(_skipped(part) for part in p.relative_to(path).parts))
-            if not files:
+            files, outside = files_in(path)
+            failed.extend(outside)
+            if not files and not outside:
                 failed.append(FailedFile(str(path), f"the folder holds no {SUPPORTED_LABEL} "
                                                     "files"))
             for file in files:

@@ -172,3 +172,29 @@ def test_the_command_line_dry_run_json_contract_and_the_guard_exit_code(tmp_path
     assert refused.returncode == 1 and "--force" in refused.stderr
     assert docqa(str(tmp_path / "missing")).returncode == 1
     assert docqa(str(share), "--every", "soon").returncode != 0
+
+
+def test_links_out_of_the_folder_and_docqas_own_data_are_never_indexed(
+        ingestor: Ingestor, tmp_path: Path) -> None:
+    from docqa.sync import SyncFolderError
+
+    secret = _write(tmp_path / "home", "id_key.txt", "BEGIN PRIVATE KEY do not index")
+    share = tmp_path / "share"
+    _write(share, "ok.txt", "The canteen opens at 7:30.")
+    (share / "notes.txt").symlink_to(secret)
+    (share / "inside.txt").symlink_to(share / "ok.txt")  # a link within the folder is fine
+    report = run_sync(ingestor, share)
+    assert sorted(report.ingest.ingested + report.ingest.skipped) == [
+        "share/inside.txt", "share/ok.txt"]
+    assert [f.path for f in report.failed] == [str(share / "notes.txt")]
+    assert "outside the folder" in report.failed[0].error
+    assert not any("PRIVATE" in c.text for r in ingestor.services.catalog.list()
+                   for c in ingestor.services.index.chunks(r.doc_id))
+    # `docqa ingest` of the folder follows the same rule
+    files, failed = __import__("ingest.sources", fromlist=["discover"]).discover([share])
+    assert len(files) == 1 and files[0].path.resolve() == (share / "ok.txt").resolve()
+    assert [f.path for f in failed] == [str(share / "notes.txt")]
+    with pytest.raises(SyncFolderError, match="docqa's own data"):
+        run_sync(ingestor, ingestor.services.settings.data_dir)
+    with pytest.raises(SyncFolderError):
+        run_sync(ingestor, ingestor.services.settings.data_dir.parent)
