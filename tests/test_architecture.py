@@ -30,6 +30,7 @@ VENDOR_FILES = {
     "msoffcrypto": {"ingest/office_guard.py"},
     "pypdfium2": {"ingest/rasterise.py"},
     "sentence_transformers": {"retrieval/adapters/minilm.py"},
+    "onnxruntime": {"retrieval/adapters/minilm_onnx.py"},
     "ragas": {"evals/ragas_adapter.py"},
 }
 
