@@ -53,7 +53,13 @@ SEP = " · "
 DEADLINE_S = 90.0
 MAX_CELLS = 3_000_000
 MAX_FIELD = 1_000_000  # characters in one CSV field
+#: Excel's own limit for one cell: a longer shared string is a crafted file, not data
+MAX_CELL_CHARS = 32_767
+#: characters read from one workbook (~1M words): a 1 MB string shared by 12,000 cells would
+#: otherwise expand to 12 GB of text
+MAX_CHARS = 5_000_000
 HEADER_SCAN = 10
+MAX_HEADER_CHARS = 200
 _ROWS_DASH = "–"
 _MD_LINE = re.compile(r"^(\s*)(#{1,6}\s|```)")
 
@@ -138,7 +144,9 @@ def _is_text(cell: str) -> bool:
 def _header_index(rows: Sequence[tuple[int, list[str]]]) -> int | None:
     for i, (_, cells) in enumerate(rows[:HEADER_SCAN]):
         filled = [c for c in cells if c]
-        if len(filled) >= 2 and all(_is_text(c) for c in filled) and i + 1 < len(rows):
+        # a column name is short: a row of long texts is data, however textual
+        if (len(filled) >= 2 and all(_is_text(c) and len(c) <= MAX_HEADER_CHARS
+                                     for c in filled) and i + 1 < len(rows)):
             return i
     return None
 
@@ -216,12 +224,15 @@ class _Budget:
     def __init__(self, name: str) -> None:
         self.name = name
         self.cells = 0
+        self.chars = 0
         self.deadline = time.monotonic() + DEADLINE_S
         self.exhausted = False
 
-    def take(self, n: int) -> bool:
+    def take(self, n: int, chars: int = 0) -> bool:
         self.cells += n
-        if self.cells > MAX_CELLS or time.monotonic() > self.deadline:
+        self.chars += chars
+        if (self.cells > MAX_CELLS or self.chars > MAX_CHARS
+                or time.monotonic() > self.deadline):
             self.exhausted = True
         return not self.exhausted
 
@@ -234,8 +245,11 @@ def _collect(rows: Iterable[Sequence[Any]], budget: _Budget, *, cells_given: boo
     for number, values in enumerate(rows, start=1):
         if not budget.take(max(len(values), 1)):
             return out, True
-        cells = ([formatted(c.value, getattr(c, "number_format", "") or "") for c in values]
-                 if cells_given else [cell_text(v) for v in values])
+        cells = [c[:MAX_CELL_CHARS] for c in (
+            [formatted(c.value, getattr(c, "number_format", "") or "") for c in values]
+            if cells_given else [cell_text(v) for v in values])]
+        if not budget.take(0, sum(map(len, cells))):
+            return out, True
         while cells and not cells[-1]:
             cells.pop()
         if cells:

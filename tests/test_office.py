@@ -369,3 +369,29 @@ def test_a_source_file_kind_follows_the_extension() -> None:
              for name in ("a.DOCX", "b.ppt", "c.ods", "d.csv", "e.tiff", "f.rtf")}
     assert kinds == {"a.DOCX": "word", "b.ppt": "presentation", "c.ods": "spreadsheet",
                      "d.csv": "spreadsheet", "e.tiff": "image", "f.rtf": "word"}
+
+
+def test_a_huge_string_shared_by_many_cells_is_read_within_bounds(tmp_path: Path) -> None:
+    """The "shared strings" trick: one long string referenced by thousands of cells would
+    expand to gigabytes of text. Cells stop at Excel's own 32,767 characters and a workbook
+    at a character budget; the rest is said to be left out."""
+    from ingest import spreadsheet
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    import random
+
+    rng = random.Random(7)  # not a repeated letter: that would be refused as a zip bomb
+    long = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(200_000))
+    for row in range(1, 401):
+        for col in range(1, 4):
+            sheet.cell(row=row, column=col, value=long)
+    path = tmp_path / "shared.xlsx"
+    book.save(path)
+    started = time.monotonic()
+    parsed = spreadsheet.read_spreadsheet(path, path.read_bytes(), path.name)
+    text = "\n".join(parsed.pages)
+    assert time.monotonic() - started < 120
+    assert len(text) <= spreadsheet.MAX_CHARS + 100_000
+    assert long[:spreadsheet.MAX_CELL_CHARS + 1] not in text
+    assert "larger than docqa reads" in text
