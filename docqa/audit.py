@@ -1,5 +1,5 @@
-"""The audit log: who uploaded, re-indexed or deleted a document, changed who may read it,
-added, changed or removed a user, logged in, failed to log in or logged out; in
+"""The audit log: who uploaded, re-indexed or deleted a document, changed who may read it or
+its title, added, changed or removed a user, logged in, failed to log in or logged out; in
 ``data_dir/audit.sqlite3``.
 
 Append-only from the application's view: ``AuditLog`` can add events and read them, and has
@@ -37,8 +37,8 @@ CREATE INDEX IF NOT EXISTS audit_action ON audit(action)
 MIGRATIONS = (Migration(1, statements(_SCHEMA)),)
 
 Source = Literal["cli", "app"]
-ACTIONS = ("ingest", "reindex", "delete", "groups_changed", "user_added", "user_changed",
-           "user_removed", "login", "login_failed", "logout")
+ACTIONS = ("ingest", "reindex", "delete", "groups_changed", "title_changed", "user_added",
+           "user_changed", "user_removed", "login", "login_failed", "logout")
 #: detail keys never written, whatever a caller passes
 _SECRET_KEYS = frozenset({"password", "password_hash", "token", "secret"})
 

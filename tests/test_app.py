@@ -316,9 +316,9 @@ def test_admin_uploads_files_watches_them_index_and_manages_them(
         ("widget-warranty.pdf", pdf.read_bytes(), "application/pdf"),
         ("notes.md", evil.read_bytes(), "text/markdown"),
         ("setup.exe", b"MZ\x90\x00", "application/octet-stream"),
-    ])
-    at.multiselect[0].set_value(["everyone", "sales"])
-    at.button(key="FormSubmitter:upload-Upload and index").click().run()
+    ]).run()
+    at.multiselect(key="upload-groups-0").set_value(["everyone", "sales"])
+    at.button(key="upload-submit").click().run()
     assert not at.exception
     assert "unsupported file type '.exe'" in texts(at)  # refused, the others go ahead
     import ui.common
@@ -335,9 +335,10 @@ def test_admin_uploads_files_watches_them_index_and_manages_them(
 
     # change groups: alice (everyone) loses the document, the index follows the catalog
     doc = services.catalog.find("widget-warranty.pdf")
-    at.selectbox(key="manage-doc").set_value(doc.doc_id).run()
-    at.multiselect(key=f"groups-{doc.doc_id}").set_value(["sales"]).run()
-    at.button(key=f"save-groups-{doc.doc_id}").click().run()
+    at.multiselect(key="docs-selected").set_value([doc.doc_id]).run()
+    groups = next(m for m in at.multiselect if str(m.key).startswith("groups-"))
+    groups.set_value(["sales"]).run()
+    next(b for b in at.button if str(b.key).startswith("save-groups-")).click().run()
     assert services.catalog.get(doc.doc_id).groups == ("sales",)
     assert all(c.groups == ("sales",) for c in services.index.chunks(doc.doc_id))
     hits = services.retriever().search("warranty of Widget Pro", groups=("everyone",)).hits
@@ -345,7 +346,7 @@ def test_admin_uploads_files_watches_them_index_and_manages_them(
 
     # re-index keeps the document searchable and ends indexed under a new version
     before = services.catalog.get(doc.doc_id).version
-    at.button(key=f"reindex-{doc.doc_id}").click().run()
+    at.button(key="docs-reindex").click().run()
     assert ui.common.shared_uploads().wait(120)
     after = services.catalog.get(doc.doc_id)
     assert after.version != before and after.version.startswith(before[:32])
@@ -353,10 +354,10 @@ def test_admin_uploads_files_watches_them_index_and_manages_them(
 
     # delete asks for confirmation first
     at.run()
-    at.button(key=f"delete-{doc.doc_id}").click().run()
+    at.button(key="docs-delete").click().run()
     assert services.catalog.get(doc.doc_id) is not None
     assert "cannot be undone" in texts(at)
-    at.button(key=f"confirm-{doc.doc_id}").click().run()
+    at.button(key="docs-confirm-delete").click().run()
     assert services.catalog.get(doc.doc_id) is None
     assert services.index.count(doc.doc_id) == 0
 

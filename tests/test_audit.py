@@ -251,4 +251,4 @@ def test_the_audit_command_has_its_options() -> None:
     assert result.exit_code == 0
     help_text = " ".join(result.output.split())
     assert "--action" in help_text and "--json" in help_text and "--since" in help_text
-    assert len(ACTIONS) == 10
+    assert len(ACTIONS) == 11

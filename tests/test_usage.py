@@ -346,3 +346,34 @@ def test_usage_page_empty_state(tmp_path: Path) -> None:
     assert len(at.metric) == 0
     at.segmented_control(key="usage_window").set_value(90).run()
     assert "No questions asked in the last 90 days." in at.info[0].value
+
+
+def _chart_count(at: AppTest) -> int:
+    return sum(1 for e in at.get("arrow_vega_lite_chart")) + sum(
+        1 for e in at.get("vega_lite_chart"))
+
+
+def test_usage_page_says_why_tokens_and_cost_are_empty_offline(tmp_path: Path) -> None:
+    path = tmp_path / "queries.sqlite"
+    log = QueryLog(path)
+    try:
+        _record(log, "What is the hotel cap?")
+        _record(log, "Who approves travel?", user="bob", refused=True)
+    finally:
+        log.close()
+    at = _app(path).run()
+    assert not at.exception
+    [why] = [i.value for i in at.info]
+    assert "every answer was extractive" in why and "OPENAI_API_KEY" in why
+    offline_charts = _chart_count(at)
+
+    # once a model answered, the charts are drawn and the sentence is gone
+    log = QueryLog(path)
+    try:
+        _record(log, "And in Vienna?", mode="llm", cost=0.001)
+    finally:
+        log.close()
+    at = _app(path).run()
+    assert not at.exception and not at.info
+    assert _chart_count(at) == offline_charts + 2  # tokens and cost
+    assert any("2 extractive answers used no model" in c.value for c in at.caption)

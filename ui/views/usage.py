@@ -95,6 +95,21 @@ def _latency(s: UsageSummary) -> None:
 
 def _tokens_and_cost(s: UsageSummary) -> None:
     st.subheader("Tokens and cost per day")
+    t, m = s.totals, s.modes
+    if not (t.prompt_tokens or t.completion_tokens or t.cost_usd):
+        # Empty charts would look broken; say why they are empty instead.
+        if not (m.llm or m.fallback):
+            st.info("No tokens and no cost in this window: every answer was extractive "
+                    "(sentences picked from the documents, without a language model, as "
+                    "docqa answers when no model is configured with OPENAI_API_KEY), so there "
+                    "is nothing to chart.", icon=":material/info:")
+        else:
+            st.info(f"The model answered {m.llm + m.fallback} questions but reported no token "
+                    "usage (some OpenAI-compatible servers leave it out), so tokens and cost "
+                    "cannot be charted.", icon=":material/info:")
+        return
+    if m.extractive:
+        st.caption(f"{m.extractive} extractive answers used no model: no tokens, no cost.")
     days = pd.to_datetime([d.day for d in s.per_day])
     left, right = st.columns(2)
     with left:
