@@ -54,21 +54,24 @@ def _run(cli: CliRunner, *args: str) -> tuple[int, dict[str, Any]]:
 
 def test_gate_passes_the_default_and_fails_a_degraded_configuration(cli: CliRunner,
                                                                      tmp_path: Path) -> None:
-    # The first 80 questions: the original set and more (the full set runs nightly).
-    code, first = _run(cli, "--dataset", GOLDEN, "--out", str(tmp_path / "r1"), "--limit", "80")
+    # The first 100 questions (the full set runs nightly). The set is ordered by document, so
+    # a short head over-weights one document: on the first 80 the false refusal rate was
+    # 0.157 against 0.103 on all 372 (Dec 2026); 100 is the shortest head within 0.02 of it.
+    code, first = _run(cli, "--dataset", GOLDEN, "--out", str(tmp_path / "r1"),
+                       "--limit", "100")
     assert code == EXIT_OK, first
     m = first["metrics"]
     for key in ("hit@5", "hit@10", "recall@100", "mrr", "ndcg@10", "refusal_accuracy",
                 "citation_validity", "answer_rate", "semantic_similarity",
                 "answer_correctness", "false_refusal_rate", "supported_rate"):
         assert 0.0 <= m[key] <= 1.0
-    assert m["hit@10"] >= 0.95 and first["gate"]["passed"] and first["questions"] == 80
+    assert m["hit@10"] >= 0.95 and first["gate"]["passed"] and first["questions"] == 100
     assert "faithfulness" not in m and first["not_run"]["faithfulness"].startswith("no judge")
     assert first["report"] == str(tmp_path / "r1")
 
     folder = tmp_path / "r1"
     saved = json.loads((folder / "report.json").read_text())
-    assert saved["metrics"] == m and len(saved["results"]) == 80
+    assert saved["metrics"] == m and len(saved["results"]) == 100
     assert all("correct" in r and "facts" in r for r in saved["results"])
     md, html = (folder / "report.md").read_text(), (folder / "report.html").read_text()
     assert f"| hit@5 | {m['hit@5']:.3f} |" in md and "not run" in md
