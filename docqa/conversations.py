@@ -395,6 +395,7 @@ class CitationView:
     verified: bool
     supported: bool
     state: CitationState
+    place: str = ""  # "sheet …, rows …", "slide n" or "page n"
 
 
 @dataclass(frozen=True)
@@ -447,7 +448,8 @@ def view_turn(turn: Turn, lookup: Callable[[str], DocumentRecord | None],
         n=_int(c.get("n")), doc_id=_str(c.get("doc_id")), source=_str(c.get("source")),
         title=_str(c.get("title")), page=_int(c.get("page")), quote=_str(c.get("quote")),
         verified=bool(c.get("verified")), supported=bool(c.get("supported")),
-        state="deleted" if states.get(_str(c.get("doc_id"))) == "deleted" else "available")
+        state="deleted" if states.get(_str(c.get("doc_id"))) == "deleted" else "available",
+        place=_str(c.get("place")) or f"page {_int(c.get('page'))}")
         for c in answer.citations]
 
     def readable(item: object) -> bool:

@@ -252,3 +252,14 @@ def test_a_sentence_without_citation_is_named_in_whole_words() -> None:
     named = problems[0].removeprefix("no citation for: ")
     assert named.endswith(" …") and uncited.startswith(named.removesuffix(" …"))
     assert named.removesuffix(" …").split()[-1] in uncited.split()  # no word cut in half
+
+
+def test_a_citation_says_where_to_look_in_the_original() -> None:
+    from retrieval.answer.citations import place_label
+
+    assert place_label("price-list.xlsx", 1, "Price list 2026 › rows 6–8") == (
+        "sheet Price list 2026, rows 6–8")
+    assert place_label("shared/budget.csv", 1, "budget › rows 2–41") == "sheet budget, rows 2–41"
+    assert place_label("training.pptx", 5, "Slide 5: Rollouts") == "slide 5"
+    assert place_label("handbook.pdf", 12, "4. Leave") == "page 12"
+    assert place_label("notes.xlsx", 2, "") == "page 2"  # no rows known: the sheet's page

@@ -285,7 +285,7 @@ def ask(
                  "fallback": "model failed: extractive answer"}[answer.mode]
         for c in answer.citations:
             mark = "" if c.verified else " [red](not verified)[/red]"
-            out.print(f"  [{c.n}] {c.title} — {c.source}, page {c.page}{mark}", highlight=False)
+            out.print(f"  [{c.n}] {c.title} — {c.source}, {c.place}{mark}", highlight=False)
             out.print(f"      “{c.quote}”", markup=False, highlight=False)
         for w in answer.warnings:
             err.print(f"[yellow]note:[/yellow] {w}", highlight=False)

@@ -17,6 +17,21 @@ _QUOTES_BLOCK = re.compile(r"<quotes>(.*?)(?:</quotes>|$)", re.S | re.I)
 _QUOTE_LINE = re.compile(r"^\s*[-*]?\s*\[(\d+)\]\s*[:\-–]?\s*(.+?)\s*$")
 
 
+_SHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+_DECKS = (".pptx", ".pptm", ".ppt", ".odp")
+
+
+def place_label(source: str, page: int, section: str = "") -> str:
+    """"sheet Price list 2026, rows 6–8", "slide 5" or "page 12"."""
+    name = source.lower()
+    if name.endswith(_SHEETS) and "›" in section:
+        sheet, _, rows = section.rpartition("›")
+        return f"sheet {sheet.strip()}, {rows.strip()}"
+    if name.endswith(_DECKS):
+        return f"slide {page}"
+    return f"page {page}"
+
+
 @dataclass(frozen=True)
 class Citation:
     n: int
@@ -29,12 +44,20 @@ class Citation:
     problem: str = ""
     #: the sentences citing it state only numbers and names found in its passage
     supported: bool = False
+    #: the cited chunk's section path ("Price list 2026 › rows 6–8", "Slide 5: Rollouts")
+    section: str = ""
+
+    @property
+    def place(self) -> str:
+        """Where a person finds the passage in the original: the sheet and rows of a
+        spreadsheet, the slide of a deck, else the page."""
+        return place_label(self.source, self.page, self.section)
 
     def as_json(self) -> dict[str, object]:
         data: dict[str, object] = {
             "n": self.n, "doc_id": self.doc_id, "source": self.source, "title": self.title,
             "page": self.page, "quote": self.quote, "verified": self.verified,
-            "supported": self.supported}
+            "supported": self.supported, "section": self.section, "place": self.place}
         if self.problem:
             data["problem"] = self.problem
         return data
@@ -130,13 +153,14 @@ def check(text: str, quotes: dict[int, list[str]], sources: Sequence[Source]) ->
             quote, at = good[0]
             assert at is not None
             citations.append(Citation(n, chunk.doc_id, chunk.source, chunk.title,
-                                      chunk.page_at(at), quote, True))
+                                      chunk.page_at(at), quote, True, section=chunk.section))
             continue
         problem = ("its quote does not occur in the source" if given
                    else "no supporting quote was given")
         problems.append(f"[{n}]: {problem}")
         citations.append(Citation(n, chunk.doc_id, chunk.source, chunk.title,
-                                  chunk.page_start, given[0] if given else "", False, problem))
+                                  chunk.page_start, given[0] if given else "", False, problem,
+                                  section=chunk.section))
     if not is_refusal(text):
         for sentence in sentences_of(text):
             if not _MARKER.search(sentence) and len(sentence.split()) >= 4:

@@ -401,7 +401,7 @@ def _draw_sources(ctx: AppContext, citations: Sequence[CitationView], key: str) 
             with left:
                 mark = ("" if c.verified else " · :orange[quote not found]") + (
                     "" if c.supported else " · :orange[claim not found in this passage]")
-                st.markdown(f"**\\[{c.n}\\] {plain(c.title or c.source)}** · page {c.page}"
+                st.markdown(f"**\\[{c.n}\\] {plain(c.title or c.source)}** · {plain(c.place)}"
                             f"{mark}")
                 st.caption(f"“{safe_markdown(c.quote)}”  —  {plain(c.source)}")
             with right:
