@@ -181,6 +181,10 @@ def test_a_conversation_survives_a_reload_and_is_listed_and_reopened(
     answer = _ask(page, app, "What is the hotel cap in Munich?")
     assert "EUR 175 per night" in answer and "**" not in answer  # Markdown, laid out
     assert page.locator('[data-testid="stChatMessage"] strong', has_text="EUR 175").count()
+    # the next question can be typed at once: the box keeps the focus after an answer
+    assert page.evaluate("document.activeElement && "
+                         "document.activeElement.getAttribute('data-testid')"
+                         ) == "stChatInputTextArea"
     first = _conversation_id(page)
 
     page.reload()
