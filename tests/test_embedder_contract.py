@@ -33,7 +33,7 @@ import numpy as np
 import openai
 import pytest
 
-from retrieval.adapters.minilm import LONG_STEP, MiniLMEmbedder
+from retrieval.adapters.minilm import MiniLMEmbedder
 from retrieval.adapters.minilm_onnx import (
     DEFAULT_DIR,
     FILES,
@@ -44,6 +44,7 @@ from retrieval.adapters.minilm_onnx import (
     exported,
 )
 from retrieval.adapters.openai_compat import OpenAIEmbedder, make_client
+from retrieval.adapters.turns import LONG_STEP
 from retrieval.errors import DocqaError, EmbedderError, IndexError_, ModelError
 from retrieval.ports import Embedder
 from tests.fake_openai import FakeOpenAI, Reply, embedding_for

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from retrieval.adapters.turns import QuestionsFirst
 from retrieval.errors import EmbedderError
 from retrieval.ports import Embedder, Vectors
 
@@ -24,10 +25,6 @@ def _available_cores() -> int:
         return os.cpu_count() or 1
 
 
-#: texts per step of bulk embedding: a waiting question is served within one step (about a
-#: second on 2 cores). Steps of 16, 32, 64 and 256 texts measured the same throughput within
-#: the noise of a shared machine (37-97 texts/s for each).
-LONG_STEP = 32
 
 
 class MiniLMEmbedder(Embedder):
@@ -61,47 +58,27 @@ class MiniLMEmbedder(Embedder):
         # One encode at a time (two would fight over the same cores), and a question never
         # waits behind a whole upload: bulk work runs in short steps and lets any question
         # (or an answer's sentences) go first between two steps.
-        self._turn = threading.Condition()
-        self._busy = False
-        self._waiting = 0
+        self._turns = QuestionsFirst()
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Questions and answers: served before the next step of any bulk work."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._turn:
-            self._waiting += 1
-            while self._busy:
-                self._turn.wait()
-            self._waiting -= 1
-            self._busy = True
-        return self._encode_and_release(texts)
+        return self._turns.now(self._encode, texts)
 
     def embed_background(self, texts: Sequence[str]) -> Vectors:
         """Ingestion: in steps of ``LONG_STEP`` texts, each waiting for pending questions."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        parts = []
-        for start in range(0, len(texts), LONG_STEP):
-            with self._turn:
-                while self._busy or self._waiting:
-                    self._turn.wait()
-                self._busy = True
-            parts.append(self._encode_and_release(texts[start:start + LONG_STEP]))
-        return np.concatenate(parts)
+        return self._turns.in_steps(self._encode, texts)
 
-    def _encode_and_release(self, texts: list[str]) -> Vectors:
-        try:
-            vectors = self._model.encode(texts, batch_size=self._batch_size,
-                                         normalize_embeddings=True, convert_to_numpy=True,
-                                         show_progress_bar=False)
-            return np.asarray(vectors, dtype=np.float32)
-        finally:
-            with self._turn:
-                self._busy = False
-                self._turn.notify_all()
+    def _encode(self, texts: list[str]) -> Vectors:
+        vectors = self._model.encode(texts, batch_size=self._batch_size,
+                                     normalize_embeddings=True, convert_to_numpy=True,
+                                     show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
 
     def input_length(self, text: str) -> int:
         with self._length_lock:

@@ -27,7 +27,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from retrieval.adapters.minilm import LONG_STEP, MiniLMEmbedder
+from retrieval.adapters.minilm import MiniLMEmbedder
+from retrieval.adapters.turns import QuestionsFirst
 from retrieval.errors import EmbedderError
 from retrieval.ports import Embedder, Vectors
 
@@ -120,44 +121,22 @@ class MiniLMOnnxEmbedder(Embedder):
         self._batch_size = batch_size
         # As the torch adapter: one run at a time, and questions go before the next step
         # of any bulk work.
-        self._turn = threading.Condition()
-        self._busy = False
-        self._waiting = 0
+        self._turns = QuestionsFirst()
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Questions and answers: served before the next step of any bulk work."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._turn:
-            self._waiting += 1
-            while self._busy:
-                self._turn.wait()
-            self._waiting -= 1
-            self._busy = True
-        return self._encode_and_release(texts)
+        return self._turns.now(self._encode, texts)
 
     def embed_background(self, texts: Sequence[str]) -> Vectors:
         """Ingestion: in steps of ``LONG_STEP`` texts, each waiting for pending questions."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        parts = []
-        for start in range(0, len(texts), LONG_STEP):
-            with self._turn:
-                while self._busy or self._waiting:
-                    self._turn.wait()
-                self._busy = True
-            parts.append(self._encode_and_release(texts[start:start + LONG_STEP]))
-        return np.concatenate(parts)
+        return self._turns.in_steps(self._encode, texts)
 
-    def _encode_and_release(self, texts: list[str]) -> Vectors:
-        try:
-            return self._encode(texts)
-        finally:
-            with self._turn:
-                self._busy = False
-                self._turn.notify_all()
 
     def _encode(self, texts: list[str]) -> Vectors:
         # Longest first, as sentence-transformers batches: texts of a batch are of like
