@@ -21,8 +21,15 @@ from retrieval.tokens import count_tokens
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-Z][^.!?:;]{1,80})$")
 _ITEM_HEADING = re.compile(r"^(PART\s+[IVX]+|Item\s+\d+[A-Z]?\.)(\s.*)?$", re.I)
+#: a numbered note of a financial report, under its "Item 8" ("NOTE 10. Income Taxes")
+_NOTE_HEADING = re.compile(r"^Note\s+\d{1,2}[.:]?\s+[A-Z][^.!?;]{1,80}$", re.I)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•▪◦‣]|\(?[a-zA-Z0-9]{1,3}[.)])\s+\S")
 _NUMBER = re.compile(r"(?<![\w.])[$€£(]?-?\d[\d,.]*%?\)?(?![\w])")
+#: words a title leaves in lower case ("Statements of Cash Flows", "Years ended December 31")
+_MINOR_WORDS = frozenset(
+    "a an and as at but by for from in into of on or per the to vs with ended ending except "
+    "including excluding other than".split())
+_PAGE_TITLE_LINES = 4  # a page-top title block is at most this many lines
 
 @dataclass(frozen=True)
 class ChunkDraft:
@@ -64,11 +71,29 @@ def _heading(line: str, markdown: bool) -> tuple[int, str] | None:
         return (m.group(1).count(".") + 1, stripped)
     if _ITEM_HEADING.match(stripped):
         return (1, stripped)
+    if _NOTE_HEADING.match(stripped):
+        return (2, stripped)
     letters = [c for c in stripped if c.isalpha()]
     if (len(letters) >= 4 and all(c.isupper() for c in letters) and len(stripped.split()) <= 8
             and not any(c.isdigit() for c in stripped)):
         return (1, stripped)
     return None
+
+
+def _title_line(line: str) -> bool:
+    """A short line in title case that is neither a table row nor a sentence: how reports
+    title a page ("Consolidated Statements of Cash Flows", "NOTE 10. Income Taxes")."""
+    stripped = line.strip()
+    if not stripped or len(stripped) > 100 or "|" in stripped or stripped[-1] in ".,;:":
+        return False
+    words = stripped.split()
+    if len(words) > 12 or len(_NUMBER.findall(stripped)) >= 2:
+        return False
+    lettered = [w.strip("()[]\"'“”‘’") for w in words]
+    lettered = [w for w in lettered if w and w[0].isalpha()]
+    if len(lettered) < 2 or not (stripped[0].isupper() or stripped[0].isdigit()):
+        return False
+    return all(w[0].isupper() or w.lower() in _MINOR_WORDS for w in lettered)
 
 
 def first_heading(page: str, markdown: bool) -> str:
@@ -126,7 +151,15 @@ class Chunker:
         for page_number, page in enumerate(doc.pages, start=1):
             in_code = False
             code: list[str] = []
-            for raw_line in page.split("\n"):
+            lines = page.split("\n")
+            top = [] if doc.markdown_headings else self._page_title(lines)
+            if top:
+                # The title a report prints at the top of a page ("Consolidated Statement
+                # of Income") is the section of everything on that page, though it is set
+                # in title case rather than numbered or in capitals.
+                yield from flush()
+                sections.enter(2, " · ".join(lines[i].strip() for i in top))
+            for number, raw_line in enumerate(lines):
                 line = raw_line.rstrip()
                 if doc.markdown_headings and line.lstrip().startswith("```"):
                     yield from flush()
@@ -148,9 +181,12 @@ class Chunker:
                     yield from flush()
                     continue
                 heading = _heading(line, doc.markdown_headings)
+                if heading is None and number in top:
+                    heading = (2, line.strip())
                 if heading is not None:
                     yield from flush()
-                    sections.enter(*heading)
+                    if number not in top:
+                        sections.enter(*heading)
                     paragraph_id += 1
                     yield _Unit(heading[1], page_number, "heading", paragraph_id,
                                 self._count(heading[1]), sections.path, heading[0])
@@ -171,6 +207,19 @@ class Chunker:
                 yield from self._sized(_Unit(text, page_number, "code", paragraph_id,
                                              self._count(text), sections.path))
             yield from flush()
+
+    @staticmethod
+    def _page_title(lines: list[str]) -> list[int]:
+        """Indexes of the title block at the top of a page: the first lines, when they are
+        title lines (see ``_title_line``) and more content follows them."""
+        block: list[int] = []
+        for i, line in enumerate(lines):
+            if not line.strip():
+                continue
+            if not _title_line(line) or len(block) == _PAGE_TITLE_LINES:
+                return block if block and i < len(lines) else []
+            block.append(i)
+        return []  # a page of title lines only (a cover, a divider) titles nothing
 
     def _sized(self, unit: _Unit) -> Iterator[_Unit]:
         """A unit longer than a chunk (a run-on table, a wall of text) is cut at words."""

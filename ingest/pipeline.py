@@ -96,6 +96,12 @@ def embedding_text(title: str, section: str, text: str) -> str:
     return f"{head}\n{text}"
 
 
+def sparse_text(section: str, text: str) -> str:
+    """What BM25 reads for a chunk: its section path too, so a table row matches the words of
+    the statement or note it belongs to ("cash flows", "income taxes")."""
+    return f"{section}\n{text}" if section else text
+
+
 def _heading_text(title: str, section: str) -> str:
     return embedding_text(title, section, "")
 
@@ -155,7 +161,8 @@ def embed_and_write(services: Kernel, chunks: Sequence[Chunk],
         dense = services.embedder.embed_background(
             [embedding_text(c.title, c.section, c.text) for c in batch])
         seconds = time.perf_counter() - t0
-        services.index.upsert([IndexedChunk(c, dense[j], services.sparse.encode_document(c.text))
+        services.index.upsert([IndexedChunk(c, dense[j], services.sparse.encode_document(
+                                   sparse_text(c.section, c.text)))
                                for j, c in enumerate(batch)])
         if written is not None:
             written(min(start + EMBED_SLICE, len(chunks)), seconds)
