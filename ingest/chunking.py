@@ -26,9 +26,10 @@ _NOTE_HEADING = re.compile(r"^Note\s+\d{1,2}[.:]?\s+[A-Z][^.!?;]{1,80}$", re.I)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•▪◦‣]|\(?[a-zA-Z0-9]{1,3}[.)])\s+\S")
 _NUMBER = re.compile(r"(?<![\w.])[$€£(]?-?\d[\d,.]*%?\)?(?![\w])")
 #: words a title leaves in lower case ("Statements of Cash Flows", "Years ended December 31")
-_MINOR_WORDS = frozenset(
-    "a an and as at but by for from in into of on or per the to vs with ended ending except "
-    "including excluding other than".split())
+_MINOR_WORDS = frozenset({
+    "a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "of", "on", "or",
+    "per", "the", "to", "vs", "with", "ended", "ending", "except", "including", "excluding",
+    "other", "than"})
 _PAGE_TITLE_LINES = 4  # a page-top title block is at most this many lines
 
 @dataclass(frozen=True)
