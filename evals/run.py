@@ -30,6 +30,8 @@ from retrieval.timings import CORE_STAGES, percentile
 from retrieval.types import Hit
 
 RETRIEVAL_METRICS = ("hit@5", "hit@10", "recall@100", "mrr", "ndcg@10")
+#: for page-level references: whether the right document ranks first / in the top ten
+DOCUMENT_METRICS = ("doc@1", "doc@10")
 ANSWER_METRICS = ("answer_correctness", "refusal_accuracy", "answer_rate",
                   "citation_validity", "semantic_similarity", "string_similarity",
                   "figure_match", "supported_rate", "standalone_kept")
@@ -37,7 +39,8 @@ ANSWER_METRICS = ("answer_correctness", "refusal_accuracy", "answer_rate",
 JUDGE_METRICS = ("faithfulness", "answer_relevancy", "context_precision", "context_recall",
                  "factual_correctness")
 #: higher is better for every metric above except LOWER_IS_BETTER (the gate knows which)
-ALL_METRICS = (*RETRIEVAL_METRICS, *ANSWER_METRICS, *JUDGE_METRICS, *LOWER_IS_BETTER)
+ALL_METRICS = (*RETRIEVAL_METRICS, *DOCUMENT_METRICS, *ANSWER_METRICS, *JUDGE_METRICS,
+               *LOWER_IS_BETTER)
 
 
 def ordered(metrics: dict[str, Any]) -> list[str]:
@@ -108,9 +111,17 @@ def ranked_keys(hits: Sequence[Hit], level: str) -> list[str]:
 
 
 def ranking_scores(ranked: Sequence[str], relevant: dict[str, int]) -> dict[str, float]:
-    return {"hit@5": hit_at(ranked, relevant, 5), "hit@10": hit_at(ranked, relevant, 10),
-            "recall@100": recall_at(ranked, relevant, 100), "mrr": mrr(ranked, relevant),
-            "ndcg@10": ndcg_at(ranked, relevant, 10)}
+    scores = {"hit@5": hit_at(ranked, relevant, 5), "hit@10": hit_at(ranked, relevant, 10),
+              "recall@100": recall_at(ranked, relevant, 100), "mrr": mrr(ranked, relevant),
+              "ndcg@10": ndcg_at(ranked, relevant, 10)}
+    if relevant and all("#" in key for key in relevant):
+        # Pages of the right document found but not the right page, or the wrong document:
+        # two different failures, reported apart.
+        documents = unique([key.rsplit("#", 1)[0] for key in ranked])
+        wanted = {key.rsplit("#", 1)[0]: 1 for key in relevant}
+        scores["doc@1"] = hit_at(documents, wanted, 1)
+        scores["doc@10"] = hit_at(documents, wanted, 10)
+    return scores
 
 
 class _FixedRetriever(Retriever):
@@ -119,7 +130,8 @@ class _FixedRetriever(Retriever):
 
     def __init__(self, base: Retriever, mode: Mode, doc_aware: bool) -> None:
         super().__init__(base.embedder, base.sparse, base.index, base.catalog,
-                         prefetch=base.prefetch, rrf_k=base.rrf_k, multi_query=base.multi_query)
+                         prefetch=base.prefetch, rrf_k=base.rrf_k, multi_query=base.multi_query,
+                         intent=base.intent, page_evidence=base.page_evidence)
         self.fixed_mode, self.fixed_doc_aware = mode, doc_aware
 
     def search(self, question: str, *, groups: Sequence[str] | None = None, k: int = 10,
@@ -212,6 +224,10 @@ def summarise(results: Sequence[QuestionResult], options: RunOptions,
         values[name] = _mean([r.scores[name] for r in judged])
         if values[name] is None:
             not_run[name] = "no question has reference sources"
+    for name in DOCUMENT_METRICS:
+        paged = [r.scores[name] for r in judged if name in r.scores]
+        if paged:
+            values[name] = _mean(paged)
     unanswerable = [r for r in results if r.item.unanswerable and r.refused is not None]
     answerable = [r for r in results if not r.item.unanswerable and r.refused is not None]
     if not options.answers:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -78,13 +78,19 @@ def _useful(term: str) -> bool:
 class DocumentMatcher:
     """Scores documents by the rare name terms a question shares with them."""
 
-    def __init__(self, records: Iterable[DocumentRecord], *, min_score: float = 0.69,
-                 keep_ratio: float = 0.5, max_docs: int = 3) -> None:
+    def __init__(self, records: Iterable[DocumentRecord],
+                 aliases: Mapping[str, Iterable[str]] | None = None, *,
+                 min_score: float = 0.69, keep_ratio: float = 0.5, max_docs: int = 3) -> None:
         # Names come from file names only: people choose them to tell documents apart,
         # while titles are often PDF metadata (filing dates, tool names) or describe a topic
         # (a paper's title), and matching those "names" documents by topic, not by name.
+        # ``aliases``: the names documents give themselves (doc_aliases: the organisation on
+        # the cover, its trading symbol, its initials) - names, never topic words.
+        given = aliases or {}
         self._names: dict[str, dict[str, float]] = {
-            r.doc_id: dict.fromkeys(name_terms(PurePosixPath(r.source).stem), 1.0)
+            r.doc_id: dict.fromkeys(
+                name_terms(PurePosixPath(r.source).stem).union(
+                    *(name_terms(a) for a in given.get(r.doc_id, ()))), 1.0)
             for r in records}
         n = len(self._names)
         self._postings: dict[str, list[str]] = {}

@@ -36,6 +36,22 @@ def merge_chunks(first: Chunk, second: Chunk) -> Chunk:
         span=second.chunk_index + second.span - first.chunk_index)
 
 
+def by_page_evidence(hits: Sequence[Hit], weight: float) -> list[Hit]:
+    """Hits ordered by the evidence for their page: the best chunk's score plus ``weight``
+    times the others' on the same page, so a page several chunks point at (a statement
+    whose rows match the question) outranks a page one chunk matches as well. The chunks
+    of one page stay together, best first."""
+    pages: dict[tuple[str, str, int], float] = {}
+    for hit in hits:  # best first: the first score of a page is its best
+        c = hit.chunk
+        key = (c.doc_id, c.version, c.page_start)
+        pages[key] = pages[key] + weight * hit.score if key in pages else hit.score
+    order = {key: rank for rank, key in enumerate(
+        sorted(pages, key=lambda k: -pages[k]))}
+    return sorted(hits, key=lambda h: order[(h.chunk.doc_id, h.chunk.version,
+                                             h.chunk.page_start)])
+
+
 def merge_adjacent(hits: Sequence[Hit]) -> list[Hit]:
     """Fold hits that are consecutive chunks of one document into the better-ranked one."""
     merged: list[Hit] = []

@@ -14,8 +14,10 @@ from numpy.typing import NDArray
 from retrieval.access import may_read
 from retrieval.bm25 import Bm25Encoder
 from retrieval.ports import Embedder
+from retrieval.search.doc_aliases import aliases
 from retrieval.search.doc_names import DocMatch, DocumentMatcher
-from retrieval.search.passages import diversify, merge_adjacent, merge_chunks
+from retrieval.search.intent import statement_queries
+from retrieval.search.passages import by_page_evidence, diversify, merge_adjacent, merge_chunks
 from retrieval.store.catalog import Catalog
 from retrieval.store.index import VectorIndex
 from retrieval.store.points import HybridQuery, SearchFilter
@@ -24,6 +26,7 @@ from retrieval.types import DocStatus, Hit
 
 Mode = Literal["hybrid", "dense", "sparse"]
 _SEARCHABLE = (DocStatus.INDEXED, DocStatus.NEEDS_OCR)
+_ALIAS_CHUNKS, _ALIAS_PAGES = 8, 2  # a document names itself on its cover and first page
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,13 @@ class Retriever:
 
     def __init__(self, embedder: Embedder, sparse: Bm25Encoder, index: VectorIndex,
                  catalog: Catalog, *, prefetch: int = 100, rrf_k: int = 60,
-                 multi_query: bool = True) -> None:
+                 multi_query: bool = True, intent: bool = True,
+                 page_evidence: float = 0.0) -> None:
         self.embedder, self.sparse, self.index, self.catalog = embedder, sparse, index, catalog
         self.prefetch, self.rrf_k, self.multi_query = prefetch, rrf_k, multi_query
+        self.intent, self.page_evidence = intent, page_evidence
         self._matchers: dict[tuple[object, ...], DocumentMatcher] = {}
+        self._aliases: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def matcher(self, groups: tuple[str, ...] | None) -> DocumentMatcher:
         """Document names the reader may see (never hint at a document they may not read)."""
@@ -62,8 +68,20 @@ class Retriever:
         found = self._matchers.get(key)
         if found is None:
             records = [r for r in self.catalog.list(_SEARCHABLE) if may_read(groups, r.groups)]
-            found = DocumentMatcher(records)
+            found = DocumentMatcher(records, {r.doc_id: self.aliases(r.doc_id, r.version)
+                                              for r in records})
             self._matchers = {key: found}  # one reader's view at a time is plenty
+        return found
+
+    def aliases(self, doc_id: str, version: str) -> tuple[str, ...]:
+        """The names a document version gives itself on its first pages (read once from the
+        index, so documents indexed before this existed get them too)."""
+        key = (doc_id, version)
+        found = self._aliases.get(key)
+        if found is None:
+            first = self.index.chunks_at(doc_id, version, range(_ALIAS_CHUNKS))
+            found = aliases(c.text for c in first if c.page_start <= _ALIAS_PAGES)
+            self._aliases[key] = found
         return found
 
     def search(self, question: str, *, groups: Sequence[str] | None = None, k: int = 10,
@@ -81,6 +99,10 @@ class Retriever:
         # names (FinanceBench page hit@10 0.65 -> 0.74); elsewhere they would cost as much
         # as the question itself for little gain.
         parts = sub_questions(question) if self.multi_query and named else []
+        if self.intent and named:
+            # A question about a measure is also searched with the title of the statement
+            # that reports it, inside the documents it names (see retrieval.search.intent).
+            parts += statement_queries(question)
         texts = [question, *parts]
         dense_all = self.embedder.embed(texts) if mode != "sparse" else None
         sparse_all = ([self.sparse.encode_query(t) for t in texts] if mode != "dense"
@@ -98,6 +120,8 @@ class Retriever:
             rrf_k=self.rrf_k, filter=SearchFilter(groups=readers, doc_ids=within),
             prefer_doc_ids=tuple(m.doc_id for m in named), also=also))
         searched = time.perf_counter()
+        if self.page_evidence > 0:
+            hits = by_page_evidence(hits, self.page_evidence)
         if merge:
             hits = merge_adjacent(hits)
         hits = diversify(hits, k, diversity) if diversity > 0 else hits[:k]
