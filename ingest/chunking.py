@@ -29,7 +29,10 @@ _NUMBER = re.compile(r"(?<![\w.])[$€£(]?-?\d[\d,.]*%?\)?(?![\w])")
 _MINOR_WORDS = frozenset({
     "a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "of", "on", "or",
     "per", "the", "to", "vs", "with", "ended", "ending", "except", "including", "excluding",
-    "other", "than"})
+    "other", "than", "plc"})
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+#: dates in a title ("Year ended 31 March 2026") are not the figures of a table row
+_DATE = re.compile(rf"\b\d{{1,2}}\s+{_MONTH}|\b{_MONTH}\s+\d{{1,2}}\b|\b(?:19|20)\d\d\b", re.I)
 _PAGE_TITLE_LINES = 4  # a page-top title block is at most this many lines
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ def _title_line(line: str) -> bool:
     if not stripped or len(stripped) > 100 or "|" in stripped or stripped[-1] in ".,;:":
         return False
     words = stripped.split()
-    if len(words) > 12 or len(_NUMBER.findall(stripped)) >= 2:
+    if len(words) > 12 or len(_NUMBER.findall(_DATE.sub("", stripped))) >= 2:
         return False
     lettered = [w.strip("()[]\"'“”‘’") for w in words]
     lettered = [w for w in lettered if w and w[0].isalpha()]

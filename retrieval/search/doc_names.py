@@ -69,6 +69,19 @@ def question_terms(text: str) -> set[str]:
     return {t for t in found if _useful(t)}
 
 
+def without_names(question: str, names: set[str]) -> str:
+    """``question`` without the words that are (part of) a document name in ``names``;
+    "What were HBLT's capital expenditures?" -> "What were capital expenditures?"."""
+    kept = []
+    for word in _fold(question).split():
+        core = re.sub(r"['’]s$", "", word.strip(".,;:!?()[]\"“”‘’"))
+        terms = {t.lower() for t in _WORD.findall(_CAMEL.sub(" ", core))}
+        if terms and terms <= names:
+            continue
+        kept.append(word)
+    return " ".join(kept)
+
+
 def _useful(term: str) -> bool:
     if term in STOPWORDS or term in _GENERIC:
         return False

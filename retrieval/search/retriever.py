@@ -15,14 +15,14 @@ from retrieval.access import may_read
 from retrieval.bm25 import Bm25Encoder
 from retrieval.ports import Embedder
 from retrieval.search.doc_aliases import aliases
-from retrieval.search.doc_names import DocMatch, DocumentMatcher
+from retrieval.search.doc_names import DocMatch, DocumentMatcher, without_names
 from retrieval.search.intent import statement_queries
 from retrieval.search.passages import by_page_evidence, diversify, merge_adjacent, merge_chunks
 from retrieval.store.catalog import Catalog
 from retrieval.store.index import VectorIndex
 from retrieval.store.points import HybridQuery, SearchFilter
 from retrieval.text import split_sentences
-from retrieval.types import DocStatus, Hit
+from retrieval.types import DocStatus, Hit, SparseVector
 
 Mode = Literal["hybrid", "dense", "sparse"]
 _SEARCHABLE = (DocStatus.INDEXED, DocStatus.NEEDS_OCR)
@@ -55,10 +55,11 @@ class Retriever:
     def __init__(self, embedder: Embedder, sparse: Bm25Encoder, index: VectorIndex,
                  catalog: Catalog, *, prefetch: int = 100, rrf_k: int = 60,
                  multi_query: bool = True, intent: bool = True,
-                 page_evidence: float = 0.0) -> None:
+                 page_evidence: float = 0.0, strip_names: bool = True) -> None:
         self.embedder, self.sparse, self.index, self.catalog = embedder, sparse, index, catalog
         self.prefetch, self.rrf_k, self.multi_query = prefetch, rrf_k, multi_query
         self.intent, self.page_evidence = intent, page_evidence
+        self.strip_names = strip_names
         self._matchers: dict[tuple[object, ...], DocumentMatcher] = {}
         self._aliases: dict[tuple[str, str], tuple[str, ...]] = {}
 
@@ -103,22 +104,30 @@ class Retriever:
             # A question about a measure is also searched with the title of the statement
             # that reports it, inside the documents it names (see retrieval.search.intent).
             parts += statement_queries(question)
-        texts = [question, *parts]
+        # Inside the documents it names, the question is searched without their names.
+        inside = (without_names(question, {t for m in named for t in m.terms})
+                  if self.strip_names and named else question)
+        extra = [inside] if inside.strip() and inside != question else []
+        texts = [question, *parts, *extra]
         dense_all = self.embedder.embed(texts) if mode != "sparse" else None
         sparse_all = ([self.sparse.encode_query(t) for t in texts] if mode != "dense"
                       else None)
-        dense = dense_all[0] if dense_all is not None else None
-        sparse = sparse_all[0] if sparse_all is not None else None
-        also = tuple((dense_all[i] if dense_all is not None else None,
-                      sparse_all[i] if sparse_all is not None else None)
-                     for i in range(1, len(texts)))
+
+        def vectors(i: int) -> tuple[NDArray[np.float32] | None, SparseVector | None]:
+            return (dense_all[i] if dense_all is not None else None,
+                    sparse_all[i] if sparse_all is not None else None)
+
+        dense, sparse = vectors(0)
+        also = tuple(vectors(i) for i in range(1, 1 + len(parts)))
+        within_named = vectors(len(texts) - 1) if extra else None
         embedded = time.perf_counter()
         # Fetch more than k: merging neighbours and diversity both shrink the list.
         fetch = k * 3 if (merge or diversity > 0) else k
         hits = self.index.search(HybridQuery(
             dense=dense, sparse=sparse, limit=fetch, prefetch_limit=max(self.prefetch, fetch),
             rrf_k=self.rrf_k, filter=SearchFilter(groups=readers, doc_ids=within),
-            prefer_doc_ids=tuple(m.doc_id for m in named), also=also))
+            prefer_doc_ids=tuple(m.doc_id for m in named), also=also,
+            within_named=within_named))
         searched = time.perf_counter()
         if self.page_evidence > 0:
             hits = by_page_evidence(hits, self.page_evidence)

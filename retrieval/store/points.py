@@ -83,6 +83,9 @@ class HybridQuery:
     #: More (dense, sparse) query vectors searched in the preferred documents and fused into
     #: the same ranking: the sentences of a long question, each on its own.
     also: tuple[QueryVectors, ...] = ()
+    #: The question as searched inside the preferred documents (their names taken out:
+    #: within a document, its own name points at its cover, not at the answer); None: as is.
+    within_named: QueryVectors | None = None
 
     def plan(self) -> list[tuple[SearchFilter, list[QueryVectors]]]:
         """The prefetches to fuse: (filter, vectors) pairs. Everything is searched with the
@@ -95,8 +98,9 @@ class HybridQuery:
             wanted = tuple(d for d in wanted if d in self.filter.doc_ids)
         if not wanted:
             return [(self.filter, [main])]
+        inside = self.within_named if self.within_named is not None else main
         return [(self.filter, [main]),
-                (SearchFilter(self.filter.groups, wanted), [main, *self.also])]
+                (SearchFilter(self.filter.groups, wanted), [inside, *self.also])]
 
 
 def point_id(doc_id: str, version: str, chunk_index: int) -> str:
