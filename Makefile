@@ -64,6 +64,23 @@ test: install browser tools lint typecheck pytest  ## install, lint, type-check 
 bench: install  ## ingestion benchmark on ../shared/corpora/financebench (figures, not asserts)
 	$(BIN)/python -m bench.ingest_bench
 
+# The peer in the benchmark: LlamaIndex's default pipeline in a throwaway venv outside the repo,
+# built from bench/peer-requirements.txt (CPU torch first, or pip pulls a multi-GB CUDA build).
+# PEER_ARGS passes options on, e.g. PEER_ARGS="--files 1" or "--no-fitting" (see --help).
+PEER_VENV ?= /tmp/docqa-peer-venv
+PEER_ARGS ?=
+$(PEER_VENV)/.installed: bench/peer-requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "the peer venv needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
+	test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/pip install -q --upgrade pip
+	$(PEER_VENV)/bin/pip install -q torch==2.13.0
+	$(PEER_VENV)/bin/pip install -q -r bench/peer-requirements.txt
+	touch $@
+
+.PHONY: bench-peer
+bench-peer: install $(PEER_VENV)/.installed  ## docqa vs LlamaIndex's default pipeline on the same filings (figures)
+	$(BIN)/python -m bench.peer_bench --peer-python $(PEER_VENV)/bin/python $(PEER_ARGS)
+
 bench-office: install tools  ## every file of ../shared/corpora/office through the Office readers
 	$(BIN)/python -m bench.office_bench
 
