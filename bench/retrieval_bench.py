@@ -3,6 +3,7 @@
     python -m bench.retrieval_bench scifact      [--data DIR]   # BEIR SciFact train queries
     python -m bench.retrieval_bench financebench [--data DIR]   # all 74 filings, dev questions
     python -m bench.retrieval_bench latency      [--data DIR] [--scale 100000]
+    python -m bench.retrieval_bench ablation     [--data DIR] [--collection NAME]
 
 Each data dir is built on first use (SciFact: ~5k abstracts; FinanceBench: all 74 PDFs, which
 takes an hour on two cores) and reused afterwards. Corpora are read from ../shared/corpora.
@@ -18,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from evals.beir import corpus_records
 from retrieval.search.retriever import Mode
@@ -123,6 +124,59 @@ def financebench(args: argparse.Namespace) -> None:
     services.close()
 
 
+# -- ablation --------------------------------------------------------------------------------
+#: (label, Retriever options and the search mode)
+ABLATION: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("file names only", {"intent": False, "strip_names": False, "own_names": False}),
+    ("+ names a document gives itself", {"intent": False, "strip_names": False}),
+    ("+ question without the names inside them", {"intent": False}),
+    ("+ statement titles for measures", {}),
+    ("+ page evidence 0.5", {"page_evidence": 0.5}),
+    ("default, dense only", {"mode": "dense"}),
+    ("default, BM25 only", {"mode": "sparse"}),
+)
+
+
+def ablation(args: argparse.Namespace) -> None:
+    """Each retrieval stage's contribution on FinanceBench dev, one index (build it with
+    `docqa eval run --dataset …/questions_dev.jsonl --docs …/pdfs`, collection financebench).
+    Index-time stages (page titles as sections, sections in BM25) need a second index."""
+    from evals.financebench import load_financebench
+    from evals.run import ranked_keys, ranking_scores
+    from retrieval.search.retriever import Retriever
+
+    folder = CORPORA / "financebench"
+    if not folder.exists():
+        sys.exit(f"FinanceBench not found at {folder}")
+    services = _open(args.data, args.collection)
+    if not services.catalog.list():
+        sys.exit(f"no documents in collection {args.collection!r} under {args.data}")
+    items = load_financebench(folder / "questions_dev.jsonl")
+    base = services.retriever()
+    print(f"FinanceBench dev: {len(items)} questions over {len(services.catalog.list())} "
+          f"documents, ranking depth 100")
+    print(f"{'variant':<44} {'page@5':>7} {'page@10':>8} {'doc@1':>6} {'doc@10':>7} "
+          f"{'MRR':>6}  page@10 by question type")
+    for label, options in ABLATION:
+        opts = dict(options)
+        mode = opts.pop("mode", "hybrid")
+        retriever = Retriever(base.embedder, base.sparse, base.index, base.catalog, **opts)
+        rows = []
+        for item in items:
+            found = retriever.search(item.question, k=100, mode=mode)
+            rows.append((item, ranking_scores(ranked_keys(found.hits, "page"), item.relevant)))
+        m = {k: statistics.mean(s[k] for _, s in rows)
+             for k in ("hit@5", "hit@10", "doc@1", "doc@10", "mrr")}
+        tags: dict[str, list[float]] = {}
+        for item, s in rows:
+            for tag in item.tags:
+                tags.setdefault(tag, []).append(s["hit@10"])
+        by_tag = " ".join(f"{t}={statistics.mean(v):.2f}" for t, v in sorted(tags.items()))
+        print(f"{label:<44} {m['hit@5']:>7.3f} {m['hit@10']:>8.3f} {m['doc@1']:>6.3f} "
+              f"{m['doc@10']:>7.3f} {m['mrr']:>6.3f}  {by_tag}", flush=True)
+    services.close()
+
+
 # -- latency ---------------------------------------------------------------------------------
 def latency(args: argparse.Namespace) -> None:
     services = _open(args.data)
@@ -222,8 +276,12 @@ def main() -> None:
     lat = sub.add_parser("latency", help="search and answer latency, warm process")
     lat.add_argument("--data", type=Path, default=Path("/tmp/docqa-bench-financebench"))
     lat.add_argument("--scale", type=int, default=100_000)
+    ab = sub.add_parser("ablation", help="each retrieval stage's share on FinanceBench dev")
+    ab.add_argument("--data", type=Path, default=Path("/tmp/docqa-bench-financebench"))
+    ab.add_argument("--collection", default="financebench")
     args = parser.parse_args()
-    {"scifact": scifact, "financebench": financebench, "latency": latency}[args.command](args)
+    {"scifact": scifact, "financebench": financebench, "latency": latency,
+     "ablation": ablation}[args.command](args)
 
 
 if __name__ == "__main__":

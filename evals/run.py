@@ -132,7 +132,7 @@ class _FixedRetriever(Retriever):
         super().__init__(base.embedder, base.sparse, base.index, base.catalog,
                          prefetch=base.prefetch, rrf_k=base.rrf_k, multi_query=base.multi_query,
                          intent=base.intent, page_evidence=base.page_evidence,
-                         strip_names=base.strip_names)
+                         strip_names=base.strip_names, own_names=base.own_names)
         self.fixed_mode, self.fixed_doc_aware = mode, doc_aware
 
     def search(self, question: str, *, groups: Sequence[str] | None = None, k: int = 10,

@@ -55,11 +55,12 @@ class Retriever:
     def __init__(self, embedder: Embedder, sparse: Bm25Encoder, index: VectorIndex,
                  catalog: Catalog, *, prefetch: int = 100, rrf_k: int = 60,
                  multi_query: bool = True, intent: bool = True,
-                 page_evidence: float = 0.0, strip_names: bool = True) -> None:
+                 page_evidence: float = 0.0, strip_names: bool = True,
+                 own_names: bool = True) -> None:
         self.embedder, self.sparse, self.index, self.catalog = embedder, sparse, index, catalog
         self.prefetch, self.rrf_k, self.multi_query = prefetch, rrf_k, multi_query
         self.intent, self.page_evidence = intent, page_evidence
-        self.strip_names = strip_names
+        self.strip_names, self.own_names = strip_names, own_names
         self._matchers: dict[tuple[object, ...], DocumentMatcher] = {}
         self._aliases: dict[tuple[str, str], tuple[str, ...]] = {}
 
@@ -70,7 +71,7 @@ class Retriever:
         if found is None:
             records = [r for r in self.catalog.list(_SEARCHABLE) if may_read(groups, r.groups)]
             found = DocumentMatcher(records, {r.doc_id: self.aliases(r.doc_id, r.version)
-                                              for r in records})
+                                              for r in records} if self.own_names else None)
             self._matchers = {key: found}  # one reader's view at a time is plenty
         return found
 
