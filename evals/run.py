@@ -137,10 +137,11 @@ class _FixedRetriever(Retriever):
 
     def search(self, question: str, *, groups: Sequence[str] | None = None, k: int = 10,
                mode: Mode = "hybrid", doc_aware: bool = True, merge: bool = True,
-               diversity: float = 0.0, scope: Sequence[str] | None = None) -> SearchResult:
+               diversity: float = 0.0, scope: Sequence[str] | None = None,
+               queries: Sequence[str] = ()) -> SearchResult:
         return super().search(question, groups=groups, k=k, mode=self.fixed_mode,
                               doc_aware=self.fixed_doc_aware and doc_aware, merge=merge,
-                              diversity=diversity, scope=scope)
+                              diversity=diversity, scope=scope, queries=queries)
 
 
 def build_answerer(kernel: Kernel, options: RunOptions, chat: ChatModel | None = None

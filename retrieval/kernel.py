@@ -43,7 +43,8 @@ class Kernel:
         return AnswerOptions(top_k=s.top_k, context_tokens=s.context_tokens,
                              answer_tokens=s.answer_tokens, price_in_per_m=s.llm_price_in,
                              price_out_per_m=s.llm_price_out,
-                             deadline_s=s.llm_deadline_s)
+                             deadline_s=s.llm_deadline_s, model_queries=s.llm_search_queries,
+                             model_rerank=s.llm_rerank)
 
     def new_answerer(self, chat: ChatModel | None, *, retriever: Retriever | None = None,
                      options: AnswerOptions | None = None) -> Answerer:

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     llm_deadline_s: float = Field(
         60.0, gt=0, description="Most seconds one answer may wait for the model, retries and "
                                 "streaming included; then the extractive answer is given.")
+    llm_search_queries: bool = Field(
+        False, description="With a model: it also writes search queries for each question "
+                           "(one more model call and one more search per question).")
+    llm_rerank: bool = Field(
+        False, description="With a model: it re-ranks the best 20 passages before answering "
+                           "(one more model call per question).")
     llm_retries: int = Field(2, ge=0, le=10,
                              description="Retries on 429/5xx/timeouts, with exponential backoff.")
     llm_context_tokens: int = Field(

@@ -1,8 +1,21 @@
 """Embedded Qdrant (``qdrant-edge-py``): Qdrant's engine in-process, no server needed.
 
-Dense search is exact: at RAG scale (≤ a few 100k chunks) it costs ~10 ms and the default
-HNSW graph gave poor recall on hard data. The engine holds a lock on its WAL, so one process
-at a time may open a path; a second gets a clear ``IndexError_``.
+Dense search is exact while the collection is small (below ``DenseSearch.exact_below``
+points): there it costs a few ms and returns exactly the nearest chunks. Exact search grows
+linearly (≈50 ms at 100k chunks, ≈10× that at 1M), so a larger collection is searched
+approximately: an HNSW graph over int8 scalar-quantized vectors, whose candidates are
+rescored with the original float vectors. The access filter stays inside the engine's search
+either way (filterable HNSW; keyword indexes on the filtered fields).
+
+The engine has no background optimizer: the graph is built only by ``optimize()``, which
+blocks the whole process (it holds the GIL). Until then new points sit in a plain segment
+that every search scans exactly, so results stay right, only slower. ``flush`` builds the
+graph itself once enough unindexed points have piled up (``DenseSearch.build_after``).
+Existing indexes are migrated in place: opening one records the HNSW and quantization
+config, and the next build applies it.
+
+The engine holds a lock on its WAL, so one process at a time may open a path; a second gets
+a clear ``IndexError_``.
 """
 
 from __future__ import annotations
@@ -13,8 +26,10 @@ import json
 import os
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +63,75 @@ _LOCK_FILE = ".docqa-open.lock"
 #: for them the process dies of SIGBUS instead of raising, so docqa checks first (64 MB for
 #: the segments plus room for the catalog and a few writes)
 MIN_FREE_BYTES = 80 * 2**20
+
+
+@dataclass(frozen=True)
+class DenseSearch:
+    """How dense vectors are searched and when the approximate index is built.
+
+    Defaults measured with ``bench/scale_bench.py`` (MiniLM vectors, 100k–1M chunks)."""
+
+    #: Below this many points dense search is exact: a few ms, and exactly the nearest.
+    exact_below: int = 20_000
+    #: HNSW candidate list per search; raised to the prefetch depth when that is larger.
+    hnsw_ef: int = 128
+    #: Quantized candidates fetched per wanted hit, then rescored with the float vectors:
+    #: int8 scores alone reorder near-ties.
+    oversampling: float = 2.0
+    #: Unindexed points (written since the last build) that make ``flush`` build the index;
+    #: 0 never builds from ``flush`` (call ``optimize`` yourself).
+    build_after: int = 50_000
+
+
+@dataclass(frozen=True)
+class IndexState:
+    points: int
+    #: dense vectors in HNSW-indexed segments (the rest are scanned exactly)
+    indexed: int
+    segments: int
+
+
+@dataclass(frozen=True)
+class IndexBuild:
+    """What one ``optimize`` call did."""
+
+    seconds: float
+    changed: bool
+    after: IndexState
+
+
+#: Graph degree and build-time candidate list (Qdrant's defaults are 16 and 100).
+HNSW_M = 16
+HNSW_EF_CONSTRUCT = 128
+
+
+def _kb(points: int, dimension: int) -> int:
+    """The engine sizes its thresholds in KB of float32 vectors; 0 would mean "never"."""
+    return max(1, -(-points * dimension * 4 // 1024))
+
+
+def engine_config(dimension: int, dense: DenseSearch) -> qe.EdgeConfig:
+    """The shard's config, for a new shard and for every load: an older shard, created
+    without HNSW or quantization settings, takes them on and converges at the next build.
+
+    One number, ``exact_below``, says where exact scanning stops being cheap, and the engine
+    applies it per segment too: a smaller segment gets no graph, and a filtered search that
+    leaves fewer points in a segment scans them exactly (through the keyword index) instead
+    of walking the graph; no extra per-group graph is built below it either."""
+    small = _kb(dense.exact_below, dimension)
+    return qe.EdgeConfig(
+        vectors={DENSE: qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)},
+        sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        hnsw_config=qe.HnswIndexConfig(m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCT,
+                                       full_scan_threshold=small),
+        # int8 codes stay in RAM (a quarter of the float vectors) and drive the graph walk;
+        # 0.99 clips outliers so the other values keep their resolution.
+        quantization_config=qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8,
+                                                        quantile=0.99, always_ram=True),
+        optimizers=qe.EdgeOptimizersConfig(indexing_threshold=small),
+    )
+
+
 IN_USE = ("another docqa process has it open (the embedded index serves one process at a "
           "time; stop the other one, or use a Qdrant server via DOCQA_QDRANT_URL)")
 
@@ -99,12 +183,17 @@ def _sparse(v: SparseVector) -> qe.SparseVector:
 
 
 class EmbeddedQdrantStore(PointStore):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, dense: DenseSearch = DenseSearch()) -> None:
         self.location = str(path)
+        #: may be replaced while open (the scale bench compares exact with approximate)
+        self.dense = dense
         self._path = path
         self._lock = threading.RLock()
         self._shard: qe.EdgeShard | None = None
         self._lock_fd: int | None = None
+        #: points in the shard (live and pending) as of the last open, flush or build: read
+        #: per search to choose exact or approximate, so it is kept rather than asked for
+        self._points = 0
 
     # -- lifecycle -------------------------------------------------------------------------
     def _meta(self) -> dict[str, Any] | None:
@@ -148,19 +237,19 @@ class EmbeddedQdrantStore(PointStore):
                 if meta is not None:
                     dimension_mismatch(self.location, meta["dimension"], dimension)
                     embedder_mismatch(self.location, meta.get("embedder", ""), embedder)
-                    self._shard = qe.EdgeShard.load(str(self._path))
+                    self._shard = qe.EdgeShard.load(str(self._path),
+                                                    engine_config(dimension, self.dense))
                 else:
-                    config = qe.EdgeConfig(
-                        vectors={DENSE: qe.EdgeVectorParams(size=dimension,
-                                                            distance=qe.Distance.Cosine)},
-                        sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(
-                            modifier=qe.Modifier.Idf)},
-                    )
-                    self._shard = qe.EdgeShard.create(str(self._path), config)
+                    self._shard = qe.EdgeShard.create(str(self._path),
+                                                      engine_config(dimension, self.dense))
+                    # Keyword indexes: exact filter cardinalities for the query planner, and
+                    # the filterable HNSW graph gets extra links per group, so a reader who
+                    # may see few chunks still walks a connected graph.
                     for field in INDEXED_FIELDS:
                         self._shard.update(qe.UpdateOperation.create_field_index(
                             field, qe.PayloadSchemaType.Keyword))
                     self._write_meta({"dimension": dimension, "embedder": embedder})
+                self._points = self._shard.info().points_count
             except IndexError_:
                 self._abandon()
                 raise
@@ -211,8 +300,55 @@ class EmbeddedQdrantStore(PointStore):
                 self._release_process_lock()
 
     def flush(self) -> None:
+        """Durable writes; then, if enough unindexed points have piled up in a large
+        collection, build the index (blocking: see the module docstring)."""
         with self._lock:
             self._s().flush()
+            now = self.state()
+            build_after = self.dense.build_after
+            if (build_after and now.points >= self.dense.exact_below
+                    and now.points - now.indexed >= build_after):
+                self.optimize()
+
+    def optimize(self) -> IndexBuild:
+        """Build the HNSW graph and the quantized vectors for the segments that need them,
+        merge small segments and drop deleted points. Blocks the process until done."""
+        with self._lock:
+            shard = self._s()
+            started = time.perf_counter()
+            try:
+                changed = shard.optimize()
+                shard.flush()
+            except Exception as e:
+                raise IndexError_(self.location, f"building the index failed ({e})") from e
+            return IndexBuild(time.perf_counter() - started, bool(changed), self.state())
+
+    def state(self) -> IndexState:
+        """How much of the collection the graph covers now."""
+        with self._lock:
+            info = self._s().info()
+            self._points = info.points_count
+            # The engine counts indexed vectors of both names, and a sparse vector is indexed
+            # as soon as it is written, so what is left over is the dense vectors in HNSW
+            # segments. A chunk without a single term has no sparse vector and makes this an
+            # undercount: at worst ``flush`` then starts a build that finds nothing to do.
+            dense = min(info.points_count, max(0, info.indexed_vectors_count - info.points_count))
+            return IndexState(info.points_count, dense, info.segments_count)
+
+    @property
+    def approximate(self) -> bool:
+        """Whether dense search is approximate now (the collection is large)."""
+        return self._points >= self.dense.exact_below
+
+    def _dense_params(self, depth: int) -> qe.SearchParams:
+        if not self.approximate:
+            # Exact means exact: the int8 codes are not used even where they exist.
+            return qe.SearchParams(exact=True,
+                                   quantization=qe.QuantizationSearchParams(ignore=True))
+        return qe.SearchParams(
+            hnsw_ef=max(self.dense.hnsw_ef, depth),
+            quantization=qe.QuantizationSearchParams(rescore=True,
+                                                     oversampling=self.dense.oversampling))
 
     # -- writes ----------------------------------------------------------------------------
     def upsert(self, points: Sequence[IndexedChunk]) -> None:
@@ -235,10 +371,10 @@ class EmbeddedQdrantStore(PointStore):
 
     # -- reads -----------------------------------------------------------------------------
     def search(self, query: HybridQuery) -> list[Hit]:
-        exact = qe.SearchParams(exact=True)
         # Fetch a little more than asked, so ties at the cut are ordered by id, not by chance.
         fetch = query.limit + 10
         depth = max(query.prefetch_limit, fetch)
+        dense_params = self._dense_params(depth)
         prefetches = []
         for variant, vectors in query.plan():
             flt = _search_filter(variant)
@@ -246,7 +382,7 @@ class EmbeddedQdrantStore(PointStore):
                 if dense is not None:
                     prefetches.append(qe.Prefetch(
                         limit=depth, query=qe.Query.Nearest(dense.tolist(), using=DENSE),
-                        filter=flt, params=exact))
+                        filter=flt, params=dense_params))
                 if sparse is not None and sparse.indices:
                     prefetches.append(qe.Prefetch(
                         limit=depth, query=qe.Query.Nearest(_sparse(sparse), using=SPARSE),

@@ -32,6 +32,7 @@ from retrieval.answer.prompts import REFUSAL, REWRITE_RULES
 from retrieval.answer.support import check_support
 from retrieval.errors import ModelError, QuestionError
 from retrieval.ports import ChatModel, ChatUsage, Message
+from retrieval.search.model_stages import rerank, search_queries
 from retrieval.search.retriever import Retriever, SearchResult
 from retrieval.tokens import encoding_for_model
 from retrieval.types import Hit
@@ -53,6 +54,9 @@ class AnswerOptions:
     expand_top: int = 3  # the best hits get their neighbouring chunks as context
     min_score_ratio: float = 0.0
     deadline_s: float = 60.0  # the model's whole share of one answer, retries included
+    model_queries: bool = False  # with a model: it writes search queries too
+    model_rerank: bool = False  # with a model: it re-ranks the best passages
+    rerank_top: int = 20
 
 
 @dataclass(frozen=True)
@@ -193,8 +197,25 @@ class Retrieved:
 
 def retrieve(retriever: Retriever, question: str, groups: tuple[str, ...] | None,
              options: AnswerOptions, timings: dict[str, float],
-             scope: tuple[str, ...] | None = None) -> Retrieved:
-    found = retriever.search(question, groups=groups, k=options.top_k, scope=scope)
+             scope: tuple[str, ...] | None = None, chat: ChatModel | None = None,
+             warnings: list[str] | None = None, deadline_s: float = 60.0) -> Retrieved:
+    """The passages for ``question``; with ``chat`` and the options asking for them, the
+    model's search queries and re-ranking too (each bounded by ``deadline_s``)."""
+    said = warnings if warnings is not None else []
+    queries: list[str] = []
+    if chat is not None and options.model_queries:
+        t0 = time.perf_counter()
+        queries = search_queries(chat, question, deadline_s=deadline_s, warnings=said)
+        timings["queries"] = _ms(time.perf_counter() - t0)
+    wanted = max(options.top_k, options.rerank_top) if chat is not None and \
+        options.model_rerank else options.top_k
+    found = retriever.search(question, groups=groups, k=wanted, scope=scope, queries=queries)
+    if chat is not None and options.model_rerank:
+        t0 = time.perf_counter()
+        reordered = rerank(chat, question, found.hits, top=options.rerank_top,
+                           deadline_s=deadline_s, warnings=said)
+        found = replace(found, hits=reordered[:options.top_k])
+        timings["rerank"] = _ms(time.perf_counter() - t0)
     timings["embed"] = found.timings_ms["embed"]
     t_search = time.perf_counter()
     hits = [retriever.expand(h) if i < options.expand_top else h
@@ -319,7 +340,8 @@ class Answerer:
                                          self.options.deadline_s)
         readers = tuple(groups) if groups is not None else None
         got = retrieve(self.retriever, standalone, readers, self.options, timings,
-                       tuple(scope) if scope is not None else None)
+                       tuple(scope) if scope is not None else None, self.chat, warnings,
+                       max(0.1, deadline - time.perf_counter()))
         yield AnswerEvent("retrieved", hits=list(got.found.hits))
         window = self.chat.context_window if self.chat else 128_000
         budget = min(window - self.options.answer_tokens, self.options.context_tokens)

@@ -48,7 +48,7 @@ STATEMENTS = (
                "capital intensive", "capital intensity", "free cash flow", "cash flow",
                "cash flows", "depreciation", "amortization", "dividends", "dividend",
                "repurchase", "repurchases", "buyback", "buybacks", "cash from operations",
-               "operating activities", "pp&e", "ppne", "property, plant")),
+               "operating activities", "pp&e", "property, plant")),
 )
 
 _PATTERNS = tuple(

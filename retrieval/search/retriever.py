@@ -88,9 +88,11 @@ class Retriever:
 
     def search(self, question: str, *, groups: Sequence[str] | None = None, k: int = 10,
                mode: Mode = "hybrid", doc_aware: bool = True, merge: bool = True,
-               diversity: float = 0.0, scope: Sequence[str] | None = None) -> SearchResult:
+               diversity: float = 0.0, scope: Sequence[str] | None = None,
+               queries: Sequence[str] = ()) -> SearchResult:
         """``scope``: the documents (doc ids) the reader chose to ask within; applied inside
-        the engine's query like the access filter, never after it."""
+        the engine's query like the access filter, never after it. ``queries``: more search
+        queries for the same question (a model's), searched everywhere it is and fused."""
         started = time.perf_counter()
         readers = tuple(groups) if groups is not None else None
         within = tuple(scope) if scope is not None else None
@@ -109,7 +111,8 @@ class Retriever:
         inside = (without_names(question, {t for m in named for t in m.terms})
                   if self.strip_names and named else question)
         extra = [inside] if inside.strip() and inside != question else []
-        texts = [question, *parts, *extra]
+        broad = [q for q in queries if q.strip()]
+        texts = [question, *parts, *broad, *extra]
         dense_all = self.embedder.embed(texts) if mode != "sparse" else None
         sparse_all = ([self.sparse.encode_query(t) for t in texts] if mode != "dense"
                       else None)
@@ -120,6 +123,7 @@ class Retriever:
 
         dense, sparse = vectors(0)
         also = tuple(vectors(i) for i in range(1, 1 + len(parts)))
+        wide = tuple(vectors(i) for i in range(1 + len(parts), 1 + len(parts) + len(broad)))
         within_named = vectors(len(texts) - 1) if extra else None
         embedded = time.perf_counter()
         # Fetch more than k: merging neighbours and diversity both shrink the list.
@@ -128,7 +132,7 @@ class Retriever:
             dense=dense, sparse=sparse, limit=fetch, prefetch_limit=max(self.prefetch, fetch),
             rrf_k=self.rrf_k, filter=SearchFilter(groups=readers, doc_ids=within),
             prefer_doc_ids=tuple(m.doc_id for m in named), also=also,
-            within_named=within_named))
+            within_named=within_named, broad=wide))
         searched = time.perf_counter()
         if self.page_evidence > 0:
             hits = by_page_evidence(hits, self.page_evidence)

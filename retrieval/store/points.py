@@ -86,6 +86,8 @@ class HybridQuery:
     #: The question as searched inside the preferred documents (their names taken out:
     #: within a document, its own name points at its cover, not at the answer); None: as is.
     within_named: QueryVectors | None = None
+    #: More query vectors searched everywhere the question is (search queries a model wrote)
+    broad: tuple[QueryVectors, ...] = ()
 
     def plan(self) -> list[tuple[SearchFilter, list[QueryVectors]]]:
         """The prefetches to fuse: (filter, vectors) pairs. Everything is searched with the
@@ -97,9 +99,9 @@ class HybridQuery:
         if wanted and self.filter.doc_ids is not None:
             wanted = tuple(d for d in wanted if d in self.filter.doc_ids)
         if not wanted:
-            return [(self.filter, [main])]
+            return [(self.filter, [main, *self.broad])]
         inside = self.within_named if self.within_named is not None else main
-        return [(self.filter, [main]),
+        return [(self.filter, [main, *self.broad]),
                 (SearchFilter(self.filter.groups, wanted), [inside, *self.also])]
 
 
