@@ -89,7 +89,10 @@ class Settings(BaseSettings):
     sso_groups_claim: str = Field(
         "groups", description="Single sign-on: the claim with the user's document groups.")
     upload_workers: int = Field(
-        1, ge=1, le=8, description="Uploads indexed at the same time by the app.")
+        1, ge=1, le=8,
+        description="Uploads indexed at the same time, in a separate niced process with its "
+                    "own copy of the model (stopped after 5 idle minutes); one more slot is "
+                    "kept for files up to 512 KiB.")
     log_format: Literal["text", "json"] = Field(
         "text", description="Log lines on stderr: text, or json (one JSON object per line, "
                             "for a log collector).")

@@ -142,7 +142,7 @@ def _progress(ctx: AppContext) -> None:
         return
 
     # Polls once a second while something is indexing; the rest of the page (and every other
-    # user's page) stays responsive because indexing runs on the upload worker thread.
+    # user's page) stays responsive because indexing runs in a separate, niced process.
     @st.fragment(run_every=1.0 if ctx.uploads.active() else None)
     def progress() -> None:
         jobs = ctx.uploads.jobs()[:20]
