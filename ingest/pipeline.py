@@ -1,8 +1,10 @@
 """The ingestion pipeline, callable from the CLI and in-process from the app.
 
 Files are read, parsed and chunked on a worker thread a few files ahead of the main thread,
-which embeds and writes; so parsing hides behind embedding, the slow part. Each document
-version is written invisibly, committed to the catalog, then published (see
+which embeds and writes; so parsing hides behind embedding, the slow part. A long PDF's text
+is read in a child process (``ingest.pdf_worker``), off the GIL the embedder needs, and kept
+by content (``ingest.parse_cache``), so indexing the same file again does not parse it again.
+Each document version is written invisibly, committed to the catalog, then published (see
 ``retrieval.index``), so a crash at any point leaves no half-visible document.
 """
 
@@ -25,7 +27,9 @@ from ingest.document import ParsedDocument
 from ingest.markup import read_html, read_markdown, read_text
 from ingest.normalise import clean_title, is_identifier, normalise_pages, normalise_text
 from ingest.office import read_office
-from ingest.pdf import read_pdf
+from ingest.parse_cache import ParseCache
+from ingest.pdf import read_pdf_text, recognise_scans, title_from_name
+from ingest.pdf_worker import PdfParser
 from ingest.sources import SourceFile, discover
 from ingest.spreadsheet import read_spreadsheet
 from retrieval.access import GroupError, check_groups
@@ -80,10 +84,29 @@ class _Prepared:
     file: SourceFile
     version: str = ""
     size: int = 0
+    sha256: str = ""
     parsed: ParsedDocument | None = None
     drafts: list[ChunkDraft] = field(default_factory=list)
     skip_reason: str = ""
     error: str = ""
+    #: a PDF's text stage just parsed (not from the cache), kept once the document is
+    #: published, under ``parser_version``
+    text_stage: ParsedDocument | None = None
+    parser_version: str = ""
+
+
+@dataclass
+class ParseCounts:
+    """How PDFs got their text, over an ``Ingestor``'s life: parsed (in the child process
+    or in-process) or taken from the parse cache."""
+
+    parsed: int = 0
+    in_child: int = 0
+    cached: int = 0
+
+
+#: reads a PDF's text stage for ``read_document`` (default: in-process, no cache)
+PdfText = Callable[[SourceFile], ParsedDocument]
 
 
 def content_hash(version: str) -> str:
@@ -176,6 +199,10 @@ class Ingestor:
         self.chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap,
                                fits=services.embedder.fits)
         self.embed_seconds = 0.0
+        self.parse_cache = ParseCache(settings.data_dir / "parse_cache")
+        #: builds each batch's PDF parser (a test may give it a threshold, a timeout, a job)
+        self.pdf_parser: Callable[[], PdfParser] = PdfParser
+        self.parse_counts = ParseCounts()
 
     # -- public API ------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path], groups: Sequence[str] | None = None,
@@ -248,15 +275,18 @@ class Ingestor:
     # -- stage 1: read, parse, chunk (worker thread) --------------------------------------
     def _prepared(self, files: Sequence[SourceFile], claimed: set[str],
                   force: bool) -> Iterator[_Prepared]:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="docqa-parse") as pool:
+        with self.pdf_parser() as parser, ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="docqa-parse") as pool:
             pending: list[Future[_Prepared]] = []
             queue = list(files)
             while queue or pending:
                 while queue and len(pending) < self.parse_ahead:
-                    pending.append(pool.submit(self._prepare, queue.pop(0), claimed, force))
+                    pending.append(pool.submit(self._prepare, queue.pop(0), claimed, force,
+                                               parser))
                 yield pending.pop(0).result()
 
-    def _prepare(self, file: SourceFile, claimed: set[str], force: bool) -> _Prepared:
+    def _prepare(self, file: SourceFile, claimed: set[str], force: bool,
+                 parser: PdfParser) -> _Prepared:
         prepared = _Prepared(file)
         try:
             size = file.path.stat().st_size
@@ -269,7 +299,8 @@ class Ingestor:
                 raise IngestError(file.source, "the file is empty")
             raw = file.path.read_bytes()
             prepared.size = size
-            digest = hashlib.sha256(raw).hexdigest()[:CONTENT_HASH_CHARS]
+            prepared.sha256 = hashlib.sha256(raw).hexdigest()
+            digest = prepared.sha256[:CONTENT_HASH_CHARS]
             # A forced re-index of unchanged content still needs its own version: points are
             # named by version, and the live ones must stay until the new ones are published.
             prepared.version = f"{digest}-r{time.time_ns():x}" if force else digest
@@ -277,12 +308,33 @@ class Ingestor:
             if prepared.skip_reason:
                 return prepared
             claimed.add(digest)
-            prepared.parsed, prepared.drafts = read_document(file, raw, self.chunker)
+            prepared.parsed, prepared.drafts = read_document(
+                file, raw, self.chunker,
+                pdf_text=functools.partial(self._pdf_text, prepared, parser))
         except IngestError as e:
             prepared.error = e.reason
         except OSError as e:
             prepared.error = f"could not read the file ({e.strerror or e})"
         return prepared
+
+    def _pdf_text(self, prepared: _Prepared, parser: PdfParser,
+                  file: SourceFile) -> ParsedDocument:
+        """The PDF's text stage from the parse cache, or parsed (and kept at publishing)."""
+        # A title made of the file's name is not the content's: it is kept as "" and made
+        # again from the name the content has this time.
+        by_name = title_from_name(file.path)
+        cached = self.parse_cache.get(prepared.sha256, parser.version)
+        if cached is not None:
+            self.parse_counts.cached += 1
+            return dataclasses.replace(cached, title=cached.title or by_name)
+        before = parser.in_child
+        parsed = parser.parse(file.path, file.source)
+        self.parse_counts.parsed += 1
+        self.parse_counts.in_child += parser.in_child - before
+        prepared.parser_version = parser.version
+        prepared.text_stage = dataclasses.replace(
+            parsed, title="" if parsed.title == by_name else parsed.title)
+        return parsed
 
     def _skip_reason(self, file: SourceFile, digest: str, claimed: set[str],
                      force: bool) -> str:
@@ -357,6 +409,9 @@ class Ingestor:
         services.catalog.put(record)
         services.index.publish(file.doc_id, prepared.version)
         services.catalog.update(file.doc_id, published=True)
+        if prepared.text_stage is not None:
+            # Only now: the cache holds text of published documents only, and goes with them
+            self.parse_cache.put(prepared.sha256, prepared.parser_version, prepared.text_stage)
         if previous and previous.stored_path != stored:
             self._drop_original(previous.stored_path)
         report.chunks += len(chunks)
@@ -410,13 +465,14 @@ class Ingestor:
             return
         (self.services.settings.originals_dir / name).unlink(missing_ok=True)
         (self.services.settings.originals_dir / f"{digest}.view.pdf").unlink(missing_ok=True)
+        self.parse_cache.drop(digest)
 
 
-def read_document(file: SourceFile, raw: bytes, chunker: Chunker
-                  ) -> tuple[ParsedDocument, list[ChunkDraft]]:
+def read_document(file: SourceFile, raw: bytes, chunker: Chunker, *,
+                  pdf_text: PdfText | None = None) -> tuple[ParsedDocument, list[ChunkDraft]]:
     """One file parsed, cleaned, titled and chunked (no embedding): the document and its
     chunks. No chunks and image-only pages: a scan that needs OCR. Raises ``IngestError``."""
-    parsed = parse_file(file, raw, chunker.chunk_tokens)
+    parsed = parse_file(file, raw, chunker.chunk_tokens, pdf_text=pdf_text)
     if file.kind in _SELF_CLEANED:
         pages = [normalise_text(p) for p in parsed.pages]
     else:
@@ -449,10 +505,14 @@ def chunk_document(parsed: ParsedDocument, kind: str, chunker: Chunker) -> list[
     return drafts
 
 
-def parse_file(file: SourceFile, raw: bytes, chunk_tokens: int = 200) -> ParsedDocument:
-    """The reader for the file's kind. ``chunk_tokens`` sizes a sheet's row blocks."""
+def parse_file(file: SourceFile, raw: bytes, chunk_tokens: int = 200, *,
+               pdf_text: PdfText | None = None) -> ParsedDocument:
+    """The reader for the file's kind. ``chunk_tokens`` sizes a sheet's row blocks;
+    ``pdf_text`` reads a PDF's text stage (default: in-process), then its scans are
+    recognised here."""
     if file.kind == "pdf":
-        return read_pdf(file.path)
+        text = pdf_text(file) if pdf_text is not None else read_pdf_text(file.path)
+        return recognise_scans(file.path, text)
     if raw[:5] == b"%PDF-":
         raise IngestError(file.source, "this is a PDF file with the wrong extension; "
                                        "rename it to .pdf")

@@ -1,6 +1,7 @@
 """PDF pages as pixels, and where text stands on them (pypdfium2 lives here and nowhere else;
-pypdf cannot rasterise). Two users: OCR renders pages without a text layer, the viewer renders a
-cited page and boxes the quoted passage.
+pypdf cannot rasterise). Three users: OCR renders pages without a text layer, the viewer renders
+a cited page and boxes the quoted passage, and the PDF reader takes each page's words with
+their boxes (``TextLayer``), from which ``ingest.pdf_lines`` lays out the page's text.
 
 PDFium is not thread-safe, not even across different documents, and both users run on threads
 of one process (the app indexes uploads on a worker while Streamlit serves each session from
@@ -13,6 +14,7 @@ time, never while a page is being recognised.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -21,13 +23,17 @@ from pathlib import Path
 from types import TracebackType
 
 import pypdfium2 as pdfium  # ships no type information: its classes type-check as Any
+import pypdfium2.raw as pdfium_c
 from PIL import Image
 
+from ingest.pdf_lines import Word
 from retrieval.errors import IngestError, NotFoundError
 
 log = logging.getLogger(__name__)
 
 _PDFIUM_LOCK = threading.Lock()
+#: names the PDFium build, whose text extraction a parser version depends on
+PDFIUM_VERSION = f"pdfium{pdfium.PDFIUM_INFO.build}"
 
 # A poster-sized page at the viewer's scale would allocate hundreds of MB; beyond this many
 # pixels the scale is lowered instead (an A4 page at 1.6 is about 1.3 million).
@@ -149,6 +155,59 @@ class PageRenderer:
                         obj.close()
 
 
+class TextLayer:
+    """An open PDF whose pages' words are read one at a time, each page under the lock::
+
+        with TextLayer(path, name) as pdf:
+            words = pdf.words(3)
+
+    Opening raises ``IngestError`` (the PDF reader then keeps to pypdf for the whole file);
+    ``words`` raises whatever PDFium raises on a damaged page (that page goes to pypdf)."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.path = path
+        self.name = name
+        self._doc: pdfium.PdfDocument | None = None
+
+    def __enter__(self) -> TextLayer:
+        with _PDFIUM_LOCK:
+            try:
+                self._doc = pdfium.PdfDocument(self.path)
+            except pdfium.PdfiumError as e:
+                raise IngestError(self.name, _load_reason(e.err_code, None)) from e
+            except Exception as e:
+                raise IngestError(self.name, f"the PDF could not be opened ({e})") from e
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        with _PDFIUM_LOCK:
+            if self._doc is not None:
+                self._doc.close()
+                self._doc = None
+
+    def __len__(self) -> int:
+        if self._doc is None:
+            raise RuntimeError("TextLayer used outside its with-block")
+        with _PDFIUM_LOCK:
+            return len(self._doc)
+
+    def words(self, number: int) -> list[Word]:
+        """The words of 1-based page ``number`` in PDFium's order, with their loose boxes."""
+        if self._doc is None:
+            raise RuntimeError("TextLayer used outside its with-block")
+        with _PDFIUM_LOCK:
+            page = textpage = None
+            try:
+                page = self._doc[number - 1]
+                textpage = page.get_textpage()
+                return _words(textpage)
+            finally:
+                for obj in (textpage, page):
+                    if obj is not None:
+                        obj.close()
+
+
 # --- PDFium (call only while holding _PDFIUM_LOCK) ---------------------------------------------
 
 def _check_number(number: int, count: int) -> None:
@@ -229,6 +288,79 @@ def _page_text(textpage: pdfium.PdfTextPage) -> str:
     if len(text) == n:
         return text
     return "".join((textpage.get_text_range(i, 1) or "\x00")[:1] for i in range(n))
+
+
+#: what separates words in PDFium's text: spaces it read or generated, its CRLF line breaks,
+#: and the NUL that ``_page_text`` puts where a character has no text
+_BREAKS = frozenset(" \t\r\n\x00\xa0\u2002\u2003\u2009\u3000")
+CharBox = tuple[float, float, float, float]  # left, bottom, right, top
+
+
+def _words(textpage: pdfium.PdfTextPage) -> list[Word]:
+    """Runs of non-space characters with their loose boxes. Only a word's first and last
+    characters are measured (each PDFium call costs, and a page has thousands of characters);
+    a run whose ends are not on one line (PDFium put no break between them) is measured
+    character by character and cut where the line changes, so no word spans two lines."""
+    # PDFium writes U+FFFE for a hyphen that breaks a word at the end of a line; as "-" the
+    # clean-up joins the word again, as it does for pypdf's text
+    text = _page_text(textpage).replace("\ufffe", "-")
+    raw = textpage.raw
+    rect = pdfium_c.FS_RECTF()
+    loose_box, char_angle = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharAngle
+
+    def box(i: int) -> CharBox:
+        if not loose_box(raw, i, rect):
+            raise pdfium.PdfiumError("Failed to get a character box.")
+        return rect.left, rect.bottom, rect.right, rect.top
+
+    words: list[Word] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] in _BREAKS:
+            i += 1
+            continue
+        end = i + 1
+        while end < n and text[end] not in _BREAKS:
+            end += 1
+        # PDFium measures clockwise (-1: unknown); a Word's angle is counter-clockwise
+        clockwise = float(char_angle(raw, i))
+        angle = (2 * math.pi - clockwise) % (2 * math.pi) if clockwise > 0 else 0.0
+        # Turned a quarter (text read upwards or downwards): a line runs along y, not x.
+        upright = round(angle / (math.pi / 2)) % 2 == 0
+        first = box(i)
+        if end - i == 1:
+            words.append(Word(text[i], *first, angle))
+        elif _one_line(first, last := box(end - 1), upright):
+            words.append(Word(text[i:end], *_union(first, last), angle))
+        else:
+            words.extend(_cut_at_line_changes(text, i, end, box, angle, upright))
+        i = end
+    return words
+
+
+def _one_line(a: CharBox, b: CharBox, upright: bool) -> bool:
+    if upright:
+        return abs((a[1] + a[3]) - (b[1] + b[3])) <= (a[3] - a[1])
+    return abs((a[0] + a[2]) - (b[0] + b[2])) <= (a[2] - a[0])
+
+
+def _union(a: CharBox, b: CharBox) -> CharBox:
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+
+
+def _cut_at_line_changes(text: str, start: int, end: int, box: Callable[[int], CharBox],
+                         angle: float, upright: bool) -> list[Word]:
+    out: list[Word] = []
+    first, span = start, box(start)
+    for i in range(start + 1, end):
+        b = box(i)
+        if _one_line(span, b, upright):
+            span = _union(span, b)
+        else:
+            out.append(Word(text[first:i], *span, angle))
+            first, span = i, b
+    out.append(Word(text[first:end], *span, angle))
+    return out
 
 
 def _range_rects(textpage: pdfium.PdfTextPage,

@@ -77,7 +77,9 @@ class RestoreReport:
 
 def _skipped(rel: Path) -> bool:
     top = rel.parts[0]
-    return (top == "qdrant" or top.startswith(_WORK_PREFIXES) or rel.suffix == ".part"
+    # The parse cache is rebuilt from the originals on the next re-index: not worth backing up.
+    return (top in ("qdrant", "parse_cache") or top.startswith(_WORK_PREFIXES)
+            or rel.suffix == ".part"
             or rel.name.endswith(("-wal", "-shm", "-journal")))
 
 
