@@ -163,7 +163,8 @@ def ablation(args: argparse.Namespace) -> None:
         retriever = Retriever(base.embedder, base.sparse, base.index, base.catalog, **opts)
         rows = []
         for item in items:
-            found = retriever.search(item.question, k=100, mode=mode)
+            # As `docqa eval run` ranks: depth 100, neighbouring chunks not merged.
+            found = retriever.search(item.question, k=100, mode=mode, merge=False)
             rows.append((item, ranking_scores(ranked_keys(found.hits, "page"), item.relevant)))
         m = {k: statistics.mean(s[k] for _, s in rows)
              for k in ("hit@5", "hit@10", "doc@1", "doc@10", "mrr")}
