@@ -20,11 +20,14 @@ importing pypdf and PDFium), more than the native text of a short file takes to 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
+import sys
 import threading
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -72,6 +75,21 @@ Job = Callable[[str, str], Outcome]
 def _ready() -> bool:
     """The first job of a new child: proves that it started."""
     return True
+
+
+@contextlib.contextmanager
+def _without_main() -> Iterator[None]:
+    """Hide the parent's ``__main__`` while the child starts: ``spawn`` re-runs it in the child,
+    and the child needs none of it. Measured: after Streamlit's test runner had installed a
+    temporary script as ``__main__``, every child died on start; a script without the
+    ``if __name__ == "__main__":`` guard would re-run itself."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def _exit_with_parent() -> None:
@@ -151,10 +169,12 @@ class PdfParser:
         if self._no_child:
             return False
         try:
-            self._pool = ProcessPoolExecutor(max_workers=1,
-                                             mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_exit_with_parent)
-            self._pool.submit(_ready).result(timeout=START_TIMEOUT_S)
+            with _without_main():  # the child starts at submit
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_exit_with_parent)
+                ready = self._pool.submit(_ready)
+            ready.result(timeout=START_TIMEOUT_S)
             return True
         except Exception as e:  # BrokenProcessPool, OSError, a timeout: nothing about a file
             log.warning("the PDF reader process could not start (%s: %s); reading PDFs "
