@@ -21,6 +21,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import pypdfium2 as pdfium  # ships no type information: its classes type-check as Any
 import pypdfium2.raw as pdfium_c
@@ -99,19 +100,16 @@ def text_layer(path: Path, number: int, password: str | None = None) -> str:
                     obj.close()
 
 
-class PageRenderer:
-    """An open PDF whose pages are rendered one at a time for OCR, each call under the lock::
-
-        with PageRenderer(path, name) as pdf:
-            image = pdf.render(3, dpi=300)
-    """
+class _OpenedPdf:
+    """A PDF held open by PDFium for the ``with`` block, opened and closed under the lock;
+    a file PDFium cannot open raises ``IngestError`` with the reason."""
 
     def __init__(self, source: Path | bytes, name: str) -> None:
         self.source = source
         self.name = name
         self._doc: pdfium.PdfDocument | None = None
 
-    def __enter__(self) -> PageRenderer:
+    def __enter__(self) -> Self:
         with _PDFIUM_LOCK:
             try:
                 self._doc = pdfium.PdfDocument(self.source)
@@ -127,6 +125,15 @@ class PageRenderer:
             if self._doc is not None:
                 self._doc.close()
                 self._doc = None
+
+
+class PageRenderer(_OpenedPdf):
+    """An open PDF whose pages are rendered one at a time for OCR, each call under the lock::
+
+        with PageRenderer(path, name) as pdf:
+            image = pdf.render(3, dpi=300)
+    """
+
 
     def render(self, number: int, dpi: int) -> Image.Image:
         """Page ``number`` (1-based) in grey at ``dpi``, lowered for poster-sized pages. The
@@ -155,7 +162,7 @@ class PageRenderer:
                         obj.close()
 
 
-class TextLayer:
+class TextLayer(_OpenedPdf):
     """An open PDF whose pages' words are read one at a time, each page under the lock::
 
         with TextLayer(path, name) as pdf:
@@ -165,26 +172,8 @@ class TextLayer:
     ``words`` raises whatever PDFium raises on a damaged page (that page goes to pypdf)."""
 
     def __init__(self, path: Path, name: str) -> None:
+        super().__init__(path, name)
         self.path = path
-        self.name = name
-        self._doc: pdfium.PdfDocument | None = None
-
-    def __enter__(self) -> TextLayer:
-        with _PDFIUM_LOCK:
-            try:
-                self._doc = pdfium.PdfDocument(self.path)
-            except pdfium.PdfiumError as e:
-                raise IngestError(self.name, _load_reason(e.err_code, None)) from e
-            except Exception as e:
-                raise IngestError(self.name, f"the PDF could not be opened ({e})") from e
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        with _PDFIUM_LOCK:
-            if self._doc is not None:
-                self._doc.close()
-                self._doc = None
 
     def __len__(self) -> int:
         if self._doc is None:
