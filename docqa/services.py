@@ -122,9 +122,11 @@ def build_index(settings: Settings) -> VectorIndex:
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
         return VectorIndex(QdrantServerStore(settings.collection, url=settings.qdrant_url,
                                              api_key=key, timeout_s=settings.qdrant_timeout_s))
-    from retrieval.adapters.qdrant_embedded import EmbeddedQdrantStore
+    from retrieval.adapters.qdrant_embedded import DenseSearch, EmbeddedQdrantStore
 
-    return VectorIndex(EmbeddedQdrantStore(settings.embedded_index_path))
+    dense = DenseSearch(exact_below=settings.exact_search_below, hnsw_ef=settings.hnsw_ef,
+                        build_after=settings.index_build_after)
+    return VectorIndex(EmbeddedQdrantStore(settings.embedded_index_path, dense))
 
 
 def open_services(settings: Settings, embedder: Embedder | None = None,

@@ -25,6 +25,16 @@ class Settings(BaseSettings):
     qdrant_api_key: SecretStr | None = Field(None, description="API key for the Qdrant server.")
     qdrant_timeout_s: float = Field(10.0, gt=0, description="Timeout of Qdrant server calls.")
     collection: str = Field("docqa", description="Qdrant collection (index) name.")
+    exact_search_below: int = Field(
+        20_000, ge=0, description="Embedded index: below this many chunks dense search is exact "
+                                  "(a few ms); above it, an HNSW graph over int8 vectors.")
+    hnsw_ef: int = Field(
+        256, ge=16, le=4096, description="Embedded index: HNSW candidates per search (higher: "
+                                         "more of the exact top hits, slower).")
+    index_build_after: int = Field(
+        50_000, ge=0, description="Embedded index: chunks written outside the graph that make "
+                                  "a write build it (a pause of 10-20 s on 2 cores per step); "
+                                  "0 = never during writes.")
     embedder: Literal["local", "openai"] = Field(
         "local", description="local = offline MiniLM; openai = OpenAI-compatible /v1/embeddings."
     )

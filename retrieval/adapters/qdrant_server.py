@@ -4,6 +4,13 @@ The same class runs against qdrant-client's local mode (``location=":memory:"`` 
 which speaks the server's API; that is how the contract tests exercise it without a server.
 The embedder's name is stored in the collection's metadata (Qdrant ≥ 1.16), so a second
 deployment with another catalog cannot write incomparable vectors into the same collection.
+
+Dense search follows the embedded adapter (``qdrant_embedded``): a new collection gets an
+HNSW graph over int8 scalar-quantized vectors, searched with rescoring by the float vectors,
+and exact scanning where that is cheap. The server's background optimizer builds the graph
+only for segments above ``EXACT_BELOW`` points (its indexing threshold), and a plain segment
+is always scanned exactly, so a small collection keeps exact results without a count per
+query. A collection created before keeps its own config (and gets the same search params).
 """
 
 from __future__ import annotations
@@ -72,6 +79,27 @@ def _sparse(v: SparseVector) -> qm.SparseVector:
 
 
 EMBEDDER_KEY = "docqa_embedder"
+#: The same figures as the embedded adapter's ``DenseSearch`` defaults (measured there with
+#: bench/scale_bench.py); repeated, not imported, so the server path never loads qdrant-edge.
+EXACT_BELOW = 20_000
+HNSW_M = 16
+HNSW_EF_CONSTRUCT = 128
+HNSW_EF = 256
+OVERSAMPLING = 2.0
+ACORN_BELOW = 0.4
+
+
+def _kb(points: int, dimension: int) -> int:
+    """Qdrant sizes these thresholds in KB of float32 vectors; 0 would mean "never"."""
+    return max(1, -(-points * dimension * 4 // 1024))
+
+
+def _dense_params(depth: int) -> qm.SearchParams:
+    # ACORN: a restrictive group filter leaves the graph in islands (see the embedded one).
+    return qm.SearchParams(hnsw_ef=max(HNSW_EF, depth),
+                           quantization=qm.QuantizationSearchParams(rescore=True,
+                                                                    oversampling=OVERSAMPLING),
+                           acorn=qm.AcornSearchParams(enable=True, max_selectivity=ACORN_BELOW))
 
 
 @dataclass(frozen=True)
@@ -152,10 +180,17 @@ class QdrantServerStore(PointStore):
             dimension_mismatch(self.location, found.dimension, dimension)
             embedder_mismatch(self.location, found.embedder, embedder)
             return
+        small = _kb(EXACT_BELOW, dimension)
         self._call(
             "creating the collection", self._client.create_collection, self.collection,
             vectors_config={DENSE: qm.VectorParams(size=dimension, distance=qm.Distance.COSINE)},
             sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
+            hnsw_config=qm.HnswConfigDiff(m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCT,
+                                          full_scan_threshold=small),
+            # int8 codes in RAM drive the graph walk; 0.99 clips outliers.
+            quantization_config=qm.ScalarQuantization(scalar=qm.ScalarQuantizationConfig(
+                type=qm.ScalarType.INT8, quantile=0.99, always_ram=True)),
+            optimizers_config=qm.OptimizersConfigDiff(indexing_threshold=small),
             metadata={EMBEDDER_KEY: embedder} if embedder else None,
         )
         # Keyword indexes on every field a filter uses: without them the server scans
@@ -221,8 +256,7 @@ class QdrantServerStore(PointStore):
             for dense, sparse in vectors:
                 if dense is not None:
                     prefetch.append(qm.Prefetch(query=dense.tolist(), using=DENSE, filter=flt,
-                                                limit=depth,
-                                                params=qm.SearchParams(exact=True)))
+                                                limit=depth, params=_dense_params(depth)))
                 if sparse is not None and sparse.indices:
                     prefetch.append(qm.Prefetch(query=_sparse(sparse), using=SPARSE,
                                                 filter=flt, limit=depth))
