@@ -172,7 +172,9 @@ def test_extractive_answer_picks_the_row_and_cites_it(embedder: Any) -> None:
                              [source(1, TABLE)])
     assert not result.refused
     assert result.picks[0].unit.text.startswith("Zurich")
-    assert result.text().endswith("[1]")
+    # said as a sentence about the asked column, the row's other cells in brackets
+    assert result.text() == ("The meal per diem (full day) in Zurich is CHF 65 (Country: "
+                             "Switzerland; Hotel cap per night: CHF 260) [1].")
 
 
 def test_a_question_for_a_phone_number_is_not_answered_by_other_figures(embedder: Any) -> None:

@@ -241,3 +241,44 @@ def test_support_accepts_a_paraphrased_question_and_rejects_another_level() -> N
                              "Passwords must be at least 99 characters long [1].",
                              {1: passage}, False, [passage])
     assert not invented.supported
+
+
+# -- table rows said as sentences; "who holds a role" -------------------------------------
+def test_a_table_row_is_said_as_a_sentence_about_the_asked_column() -> None:
+    from retrieval.answer.extractive import row_sentence
+
+    assert row_sentence(["City", "Country", "Hotel cap per night", "Currency"],
+                        ["Vienna", "Austria", "150", "EUR"],
+                        "And the hotel cap per night in Vienna?") == (
+        "The hotel cap per night in Vienna is EUR 150 (Country: Austria).")
+    # the row names the measure, the column the case (a transposed table)
+    assert row_sentence(["Benefit", "Standard tier (L1-L3)", "Plus tier (L4-L5)"],
+                        ["Annual learning budget", "EUR 1,200", "EUR 1,500"],
+                        "What is the learning budget at level L4?") == (
+        "The annual learning budget for plus tier (L4-L5) is EUR 1,500 "
+        "(Standard tier (L1-L3): EUR 1,200).")
+    # a range in the first column says what it counts
+    assert row_sentence(["Completed years of service", "Paid leave days per year"],
+                        ["10 years or more", "32"], "How many leave days after 12 years?") == (
+        "The paid leave days per year for completed years of service 10 years or more is 32.")
+    # two columns: the first names the measure
+    assert row_sentence(["Parameter", "Value"], ["Weight", "410 g"],
+                        "How heavy is it, what is its weight?") == "The weight is 410 g."
+    # the question names no column: the row stays "Column: value" pairs
+    assert row_sentence(["Room", "Floor", "Seats"], ["Merlin", "3", "12"],
+                        "Which room is best for a workshop?") is None
+
+
+def test_a_role_does_not_say_who_holds_it(embedder: Any) -> None:
+    answerer = ExtractiveAnswerer(embedder)
+    text = ("Only the Managing Director and the Head of Marketing speak to journalists on "
+            "behalf of the company. In Rotterdam the laptop waits at the reception.")
+    for question in ("Who is our Head of Marketing?",
+                     "What's the name of the office manager in Rotterdam?"):
+        assert answerer.answer(question, [source(1, text)]).refused, question
+    named = "The Head of IT is Piet van Drunen, who reports to the Managing Director."
+    found = answerer.answer("Who is the Head of IT?", [source(1, named)])
+    assert not found.refused and "Piet van Drunen" in found.text()
+    # a role answers who does something
+    does = "Requests for a new laptop are approved by the Managing Director."
+    assert not answerer.answer("Who approves a new laptop?", [source(1, does)]).refused

@@ -102,6 +102,7 @@ _NOT_NAMES = word_set("""I I'm I've The A An In On At For With From By And Or Bu
 Where What Which Who How Why Yes No Not This That These Those It Its They Their There Can Do
 Does Is Are Please Q A Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
 February March April May June July August September October November December""")
+_NOT_NAMES_LOWER = frozenset(w.lower() for w in _NOT_NAMES)
 #: a table row that stands for every value the table does not list ("All other locations")
 _OTHER_ROW = re.compile(r"^\s*(?:all|any|every)?\s*(?:other|others|rest|remaining)\b", re.I)
 
@@ -212,6 +213,95 @@ class Unit:
             return ": ".join(cells) if len(cells) == 2 else " | ".join(cells)
         return " · ".join(f"{n}: {v}" for n, v in zip(names, cells, strict=True) if v)
 
+    def answer_text(self, question: str) -> str:
+        """What the answer says: a table row as a sentence about the columns the question asks
+        for ("The hotel cap per night in Zurich is CHF 260 (…)"), else ``display()``."""
+        if self.is_row and self.header:
+            names = [c.strip() for c in self.header.split("|")]
+            said = row_sentence(names, list(self.cells) or _cells(self.text), question)
+            if said:
+                return said
+        return self.display()
+
+
+#: a column that gives the unit of the figures beside it ("Currency: CHF")
+_UNIT_COLUMN = re.compile(r"^(?:currency|unit|units|unit of measure)$", re.I)
+#: a first column naming a place: its rows read "in Zurich", not "for Zurich"
+_PLACE_COLUMN = re.compile(r"\b(?:city|country|location|office|site|region|place|town)\b",
+                           re.I)
+_PLAIN_FIGURE = re.compile(r"\d[\d,.]*")
+_AMOUNT_KEY = re.compile(r"^(?:(?:up to|more than|less than|over|under|from|at least|at most|"
+                         r"below|above)\s+)?(?:eur|usd|chf|gbp|[€$£])?\s*\d", re.I)
+
+
+def _plain_words(text: str) -> set[str]:
+    """Stemmed words without the letters and digits a code splits into ("L4" → "l", "4"):
+    codes are matched as codes."""
+    return {t for t in terms(text) if len(t) > 1 and not t.isdigit()}
+
+
+def _lower_first(name: str) -> str:
+    """"Hotel cap per night" → "hotel cap per night"; "SLA", "VPN access" stay."""
+    return name if len(name) > 1 and name[1].isupper() else name[:1].lower() + name[1:]
+
+
+def row_sentence(names: Sequence[str], cells: Sequence[str], question: str) -> str | None:
+    """A table row said as a sentence: the first cell is what the row is about, the columns
+    whose names share words with the question are what is asked; the other cells follow in
+    brackets, so nothing the row states is lost. None when the question names no column
+    but the first (the row itself then answers, as "Column: value" pairs)."""
+    if len(names) != len(cells) or len(cells) < 2 or not all(names) or not cells[0]:
+        return None
+    asked_words = _plain_words(question)
+    asked_codes = _codes(question)
+
+    def shared_with_question(text: str) -> int:
+        folded = text.lower()
+        return (len(asked_words & _plain_words(text))
+                + sum(1 for c in asked_codes if _has(c, folded)))
+
+    units = [i for i, n in enumerate(names) if _UNIT_COLUMN.match(n)]
+    unit = cells[units[0]] if units else ""
+
+    def value(i: int) -> str:
+        v = cells[i].rstrip(" .;")  # the sentence ends once, after the brackets
+        return f"{unit} {v}" if unit and _PLAIN_FIGURE.fullmatch(v) else v
+
+    rest = [i for i in range(1, len(cells)) if cells[i] and i not in units]
+    # the columns sharing the most words with the question ("per" alone does not make
+    # "Meal per diem" the asked column of "hotel cap per night")
+    shared = {i: shared_with_question(names[i]) for i in rest}
+    most = max(shared.values(), default=0)
+    key_name, key = names[0], cells[0]
+    key_shared = shared_with_question(key)
+    if not most:
+        if len(rest) == 1 and key_shared:  # "Parameter | Value": the row names the measure
+            return f"The {_lower_first(key)} is {value(rest[0])}."
+        return None
+    asked = [i for i in rest if shared[i] == most]
+    if key_shared > most and not _PLACE_COLUMN.search(key_name):
+        # the row names the measure and the column the case ("Annual learning budget" under
+        # "Plus tier (L4-L5)"): the budget for the tier, not the tier for the budget
+        first = (f"The {_lower_first(key)} for {_lower_first(names[asked[0]])} is "
+                 f"{value(asked[0])}")
+        said = [f"for {_lower_first(names[i])} {value(i)}" for i in asked[1:]]
+        others = [f"{names[i]}: {value(i)}" for i in rest if i not in asked]
+        return (", ".join([first, *said]) + (f" ({'; '.join(others)})" if others else "")
+                + ".")
+    if _PLACE_COLUMN.search(key_name):
+        about = f"in {key}"
+    elif _AMOUNT_KEY.match(key):  # "6 to 9 years", "Up to EUR 500": say what it counts
+        about = f"for {_lower_first(key_name)} {_lower_first(key)}"
+    else:
+        about = f"for {key}"
+    said = [f"the {_lower_first(names[i])} is {value(i)}" for i in asked]
+    first = f"The {_lower_first(names[asked[0]])} {about} is {value(asked[0])}"
+    sentence = ", and ".join([first, *said[1:]])
+    others = [f"{names[i]}: {value(i)}" for i in rest if i not in asked]
+    if others:
+        sentence += f" ({'; '.join(others)})"
+    return sentence + "."
+
 
 @dataclass(frozen=True)
 class ScoredUnit:
@@ -227,12 +317,13 @@ class Extract:
     picks: list[ScoredUnit]
     confidence: float
     refused: bool
+    question: str = ""  # what the picks answer: a table row is said as a sentence about it
 
     def text(self) -> str:
         """Each sentence of each pick carries its citation, before its closing stop ("... 14
         characters long [1]."), so that no sentence of the answer is left without one."""
         return " ".join(_cite(sentence, p.unit.n) for p in self.picks
-                        for sentence in split_sentences(p.unit.display()))
+                        for sentence in split_sentences(p.unit.answer_text(self.question)))
 
 
 def _cite(sentence: str, n: int) -> str:
@@ -532,8 +623,25 @@ def states_range(text: str) -> bool:
 
 _WHO = re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:who|whom) (?:is|are|do|does|should|can|to)\b|"
                   r"\bname of\b|\bwhat(?:'s| is) the name\b", re.I)
-_PERSONISH = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+\b|[\w.+-]+@[\w-]+\.\w+|"
+#: a name: capitalised words, with the particles of family names ("Piet van Drunen"), an
+#: e-mail address, or an acronym
+_PERSONISH = re.compile(r"\b[A-Z][a-z]+(?:[ -](?:(?:van|von|de|der|den|da|di|du|le|la|ten|"
+                        r"ter)\s)*[A-Z][a-z]+)+\b|[\w.+-]+@[\w-]+\.\w+|"
                         r"\b[A-Z][\w&-]*[A-Z0-9][\w&-]*\b")
+#: words of a job title: "Managing Director" names a role, not who holds it
+_ROLE_WORDS = word_set("""head heads director directors manager managers officer officers lead
+leader chief president vice ceo cfo cto coo cio ciso coordinator representative chair chairman
+chairwoman secretary assistant supervisor team department board committee staff
+specialist engineer administrator""")
+#: last words of a capitalised phrase that names a document or a thing, not someone
+_THING_WORDS = word_set("""policy policies procedure procedures guide guidelines handbook manual
+standard act regulation regulations code agreement form template portal catalogue catalog
+system line""")
+#: "who is our Head of IT?", "the name of the office manager": the question asks who holds a
+#: role, so a role ("the Managing Director") does not answer it, only a person's name does
+_WHO_HOLDS = re.compile(
+    r"^\s*who(?:'s| is| are| was)\s+(?:our|the|your|my|their)\b|"
+    r"\bname of (?:our|the|your|my|their)\b|\bwhat(?:'s| is) the name\b", re.I)
 
 
 #: column names whose cells name a person or a role: a table row under one answers "who"
@@ -545,12 +653,26 @@ def _gives_name(question: str, unit: Unit,
                 background: set[str] | frozenset[str] = frozenset()) -> bool:
     """A "who" question is answered by a unit that names someone (two capitalised words, an
     address or an acronym) the question does not already name; the organisation's own name
-    (``background``: names every source carries) names no one."""
+    (``background``: names every source carries), a sentence's first word ("In Rotterdam"),
+    a document's title ("Information Security Policy") name no one, and a job title does not
+    say who holds it ("Who is our Head of Marketing?")."""
     asked = question.lower()
-    if unit.is_row and _WHO_COLUMN.search(unit.header):
+    asks = _WHO_HOLDS.search(question)
+    holder = asks is not None and any(
+        w.lower() in _ROLE_WORDS for w in _WORD.findall(question[asks.end():])[:5])
+    if unit.is_row and _WHO_COLUMN.search(unit.header) and not holder:
         return True  # "Up to EUR 500 | Line manager" under "… | Approver | …"
     for m in _PERSONISH.finditer(unit.display()):
         words = [w.strip("'’").removesuffix("'s") for w in m.group(0).lower().split()]
+        if " " in m.group(0):
+            while words and words[0] in _NOT_NAMES_LOWER:
+                words.pop(0)
+            if len(words) < 2 or words[-1] in _THING_WORDS:
+                continue
+            if holder and any(w in _ROLE_WORDS for w in words):
+                continue
+        elif holder and "@" not in m.group(0):
+            continue  # an acronym ("HR", "IT") is not a person's name
         if any(w in background for w in words):
             continue
         if not all(w in asked for w in words):
@@ -681,4 +803,4 @@ class ExtractiveAnswerer:
                     adds and candidate.score >= 0.75 * best.score):
                 picks.append(candidate)
                 covered |= adds
-        return Extract(picks, best.score, False)
+        return Extract(picks, best.score, False, question)
