@@ -52,7 +52,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     ("email", re.compile(r"\b(e-?mail address(es)?|(which|what) (mailbox|e-?mail)(es)?|"
                          r"mailbox address)\b", re.I),
      re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")),
-    ("time", re.compile(r"\b(when|what time|until what time|which (day|date|month|year)|"
+    ("time", re.compile(r"\b(when|what time|until what time|(which|what) (day|date|month|year)|"
                         r"what date|deadline|how soon|by when)\b", re.I),
      re.compile(rf"\b\d{{1,2}}[:.]\d{{2}}\b|\b(19|20)\d{{2}}\b|\b({_MONTHS})\b|\b(monday|"
                 rf"tuesday|wednesday|thursday|friday|saturday|sunday|day|days|week|weeks|"
@@ -83,10 +83,22 @@ def _holds(wanted: tuple[str, re.Pattern[str]], unit: Unit) -> bool:
 
 
 def answer_type(question: str) -> tuple[str, re.Pattern[str]] | None:
-    for name, asks, holds in ANSWER_TYPES:
-        if asks.search(question):
-            return name, holds
-    return None
+    """The kind asked for first: a question's own question word comes before the words of
+    its clauses ("How big is the canary group when I roll out firmware?" asks for a size,
+    "Who do I ask about salaries?" for a name, not a time or an amount). Ties go to the
+    kind listed first."""
+    found: list[tuple[int, int, str, re.Pattern[str]]] = []
+    for order, (name, asks, holds) in enumerate(ANSWER_TYPES):
+        m = asks.search(question)
+        if m is not None:
+            found.append((m.start(), order, name, holds))
+    if not found:
+        return None
+    start, _, name, holds = min(found)
+    who = _WHO.search(question)
+    if who is not None and who.start() < start:
+        return None  # a name is asked for: ``_gives_name`` checks it
+    return name, holds
 
 
 # -- what a question singles out ------------------------------------------------------------
@@ -103,6 +115,22 @@ Where What Which Who How Why Yes No Not This That These Those It Its They Their 
 Does Is Are Please Q A Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
 February March April May June July August September October November December""")
 _NOT_NAMES_LOWER = frozenset(w.lower() for w in _NOT_NAMES)
+#: words any question may use that say nothing of what it is about
+_QUESTION_WORDS = frozenset(terms("""how many much what which who whom whose when where why can
+could do does did get gets got pay paid need needs take use find long often day days company
+our my i we is are the a an there any give tell allowed have has must should will would may
+might want like know mean means differ difference kind sort who's what's where's
+when's how's it's"""))
+
+
+def _content_terms(question: str) -> set[str]:
+    """The words that say what a question is about: not its codes, years or names (those
+    are checked on their own), not question words."""
+    named: set[str] = set()
+    for x in _codes(question) | _names(question):
+        named |= set(terms(x))
+    return {t for t in terms(question) if t not in _QUESTION_WORDS and t not in named
+            and len(t) > 1 and not t.isdigit()}
 #: a table row that stands for every value the table does not list ("All other locations")
 _OTHER_ROW = re.compile(r"^\s*(?:all|any|every)?\s*(?:other|others|rest|remaining)\b", re.I)
 
@@ -671,8 +699,8 @@ def _gives_name(question: str, unit: Unit,
                 continue
             if holder and any(w in _ROLE_WORDS for w in words):
                 continue
-        elif holder and "@" not in m.group(0):
-            continue  # an acronym ("HR", "IT") is not a person's name
+        elif holder:
+            continue  # an acronym ("HR") or a mailbox ("press@…") is not a person's name
         if any(w in background for w in words):
             continue
         if not all(w in asked for w in words):
@@ -734,6 +762,7 @@ class ExtractiveAnswerer:
         wanted = answer_type(question)
         wants_name = bool(_WHO.search(question))
         figures = question_figures(question)
+        about = _content_terms(question)
         coverage: list[float] = []
         allowed: list[bool] = []
         for u, ts, cs in zip(units, unit_terms, context_terms, strict=True):
@@ -753,6 +782,11 @@ class ExtractiveAnswerer:
             # a row for a range that holds none of the question's figures ("EUR 2,500.01
             # to EUR 10,000" for a EUR 450 trip) is the answer for other values
             if ok and figures and u.is_row and not fits_range and states_range(u.display()):
+                ok = False
+            # a unit that shares none of the question's own words, only its year, code or
+            # place ("Next calibration due: 16 March 2027" for "When is the summer party in
+            # 2027?"), is about something else
+            if ok and about and not about & (ts | cs):
                 ok = False
             if ok and wants_name:
                 ok = _gives_name(question, u, background)
