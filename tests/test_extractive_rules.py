@@ -282,3 +282,12 @@ def test_a_role_does_not_say_who_holds_it(embedder: Any) -> None:
     # a role answers who does something
     does = "Requests for a new laptop are approved by the Managing Director."
     assert not answerer.answer("Who approves a new laptop?", [source(1, does)]).refused
+
+
+def test_a_bullet_in_a_column_of_its_own_is_a_list_item() -> None:
+    text = ("Rolling out firmware safely\n• | Start with a canary group of 5 percent of the "
+            "gateways\n• | Wait 24 hours before updating the rest\n")
+    units = units_of(source(1, text), 0)
+    assert [(u.text, u.is_row) for u in units] == [
+        ("Start with a canary group of 5 percent of the gateways", False),
+        ("Wait 24 hours before updating the rest", False)]

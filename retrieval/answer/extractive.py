@@ -191,6 +191,7 @@ _CAPTION = re.compile(r"^\s*(?:Table|Figure|Fig\.|Chart|Exhibit|Diagram)\s+\d+[.
 _QUESTION_LINE = re.compile(r"^\s*(?:Q\s*[:.)]|Question\s*:)", re.I)
 _ANSWER_LABEL = re.compile(r"^\s*(?:A\s*[:.)]|Answer\s*:)\s*", re.I)
 _BULLET = re.compile(r"(?:^|\s)[–•*-]\s+(?=[A-Z0-9*])")
+_BULLET_CELL = re.compile(r"^\s*[•▪◦○●■□➢►–*-]\s*\|\s*(?=\S)")
 _SENTENCE_END = re.compile(r"[.!?:;,)]\s*$")
 _NUMBERED_HEADING = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+[A-Z]")
 #: words that leave a table cell unfinished when it ends with them (it wrapped)
@@ -481,7 +482,9 @@ def units_of(source: Source, rank: int, known_headers: Sequence[tuple[str, str]]
         raw.clear()
 
     previous = ""
-    lines = chunk.text.split("\n")
+    # "• | Start with a canary group …": a bullet the layout put in a column of its own is a
+    # list item, not a table row
+    lines = [_BULLET_CELL.sub("• ", x) for x in chunk.text.split("\n")]
     for number, line_raw in enumerate(lines):
         line = line_raw.strip()
         if in_table and re.fullmatch(r"[\s|:-]+", line) and "-" in line:
