@@ -291,3 +291,38 @@ def test_a_bullet_in_a_column_of_its_own_is_a_list_item() -> None:
     assert [(u.text, u.is_row) for u in units] == [
         ("Start with a canary group of 5 percent of the gateways", False),
         ("Wait 24 hours before updating the rest", False)]
+
+
+def test_the_kind_of_answer_is_the_one_asked_for_first() -> None:
+    from retrieval.answer.extractive import answer_type
+
+    def kind(question: str) -> str | None:
+        found = answer_type(question)
+        return found[0] if found else None
+
+    assert kind("How big is the canary group when I roll out firmware?") == "number"
+    assert kind("By what day must I change my bank details for my salary?") == "time"
+    assert kind("Who do I ask about the salary bands?") is None  # a name: checked apart
+
+
+def test_a_sentence_sharing_only_a_year_or_code_with_the_question_does_not_answer(
+        embedder: Any) -> None:
+    answerer = ExtractiveAnswerer(embedder)
+    text = "Next calibration due: 16 March 2027. Firmware 3.4 added the LTE variant."
+    assert answerer.answer("When is the summer party in 2027?", [source(1, text)]).refused
+    assert answerer.answer("What was the default MQTT keep-alive on firmware 3.4?",
+                           [source(1, text)]).refused
+    assert not answerer.answer("When is the next calibration due in 2027?",
+                               [source(1, text)]).refused
+
+
+def test_a_which_question_needs_something_particular(embedder: Any) -> None:
+    answerer = ExtractiveAnswerer(embedder)
+    vague = ("The company pension plan is provided through a group contract with a pension "
+             "fund. The company adds a further 15 percent of the converted amount.")
+    assert answerer.answer("Which pension fund runs our company pension plan?",
+                           [source(1, vague)]).refused
+    named = "The company pension plan is run by the Saxon Pension Fund under contract KP-7."
+    found = answerer.answer("Which pension fund runs our company pension plan?",
+                            [source(1, named)])
+    assert not found.refused and "Saxon Pension Fund" in found.text()

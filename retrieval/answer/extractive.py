@@ -127,7 +127,8 @@ def _content_terms(question: str) -> set[str]:
     """The words that say what a question is about: not its codes, years or names (those
     are checked on their own), not question words."""
     named: set[str] = set()
-    for x in _codes(question) | _names(question):
+    # a code's own words count with it: "firmware" of "firmware 3.4"
+    for x in [m.group(0) for m in _CODE.finditer(question)] + sorted(_names(question)):
         named |= set(terms(x))
     return {t for t in terms(question) if t not in _QUESTION_WORDS and t not in named
             and len(t) > 1 and not t.isdigit()}
@@ -711,6 +712,28 @@ def _gives_name(question: str, unit: Unit,
     return False
 
 
+#: "Which pension fund …?": the answer is something particular ("where" is not: "in the key
+#: safe next to the garage entrance" names a place without a name)
+_WHICH = re.compile(r"^\s*(?:(?:in|on|at|from|to|for|with|by|under|through) )?which\b", re.I)
+#: a code, a version or room number, an address, a quoted name or a menu path; not a plain
+#: quantity ("15 percent" says how much, not which)
+_SPECIFIC = re.compile(r"\b\d+(?:\.\d+)+\b|[\w.+-]+@[\w-]+\.\w+|https?://|[\"“”`‘«»>/]|"
+                       r"(?<![\w-])[A-Za-z][\w-]*\d[\w-]*|\d[\w-]*[A-Za-z](?![a-z])")
+
+
+def _names_something(question: str, text: str) -> bool:
+    """For "which" questions: a sentence that names something particular the
+    question does not — a capitalised word inside the sentence, a figure or code, an address,
+    a quoted name or a path ("The company pension plan is provided through a group contract
+    with a pension fund" names no fund)."""
+    asked = question.lower()
+    if _SPECIFIC.search(text):
+        return True
+    words = _WORD.findall(text)
+    return any(w[0].isupper() and w not in _NOT_NAMES and w.lower() not in asked
+               for i, w in enumerate(words) if i > 0 and words[i - 1] not in {".", ":"})
+
+
 class ExtractiveAnswerer:
     # ``threshold`` (``Settings.refuse_below``) is calibrated on data/eval/golden.jsonl: answer
     # every question with threshold 0 (the rules above still refuse), record the best score,
@@ -764,6 +787,7 @@ class ExtractiveAnswerer:
         unlisted = names - listed_names
         wanted = answer_type(question)
         wants_name = bool(_WHO.search(question))
+        wants_specific = wanted is None and bool(_WHICH.match(question))
         figures = question_figures(question)
         about = _content_terms(question)
         coverage: list[float] = []
@@ -793,6 +817,8 @@ class ExtractiveAnswerer:
                 ok = False
             if ok and wants_name:
                 ok = _gives_name(question, u, background)
+            elif ok and wants_specific and not u.is_row:
+                ok = _names_something(question, u.text)
             allowed.append(ok and not states_nothing(u.text))
         # Only the most promising units are embedded: the cost grows with their number.
         order = sorted((i for i in range(total) if allowed[i]),
