@@ -326,3 +326,29 @@ def test_a_which_question_needs_something_particular(embedder: Any) -> None:
     found = answerer.answer("Which pension fund runs our company pension plan?",
                             [source(1, named)])
     assert not found.refused and "Saxon Pension Fund" in found.text()
+
+
+def test_an_faq_answer_is_read_with_its_question(embedder: Any) -> None:
+    faq = ("Q: When is the all-hands meeting?\nA: On the first Thursday of every month at "
+           "15:00 CET. It takes 45 minutes.\n\nQ: Where is the canteen?\nA: On the ground "
+           "floor of building B.\n")
+    answerer = ExtractiveAnswerer(embedder)
+    found = answerer.answer("At what time is the all-hands meeting?", [source(1, faq)])
+    assert not found.refused and "15:00 CET" in found.text()
+    units = units_of(source(1, faq), 0)
+    assert all("?" not in u.text for u in units)  # the questions are context, not answers
+    assert "canteen" in units[-1].context
+
+
+def test_names_for_who_and_which_person_questions(embedder: Any) -> None:
+    answerer = ExtractiveAnswerer(embedder)
+    text = ("Climate test chamber VT 4060, serial number 58213-07, inventory number LAB-0112. "
+            "Calibrated by Elstertal GmbH, technician Marta Quednau.")
+    found = answerer.answer("Which technician calibrated the climate chamber VT 4060?",
+                            [source(1, text)])
+    assert not found.refused and "Marta Quednau" in found.text()
+    # "who gets" asks who qualifies: no name needed; a currency is nobody's name
+    cards = ("The card has a monthly limit of EUR 5,000. Employees who travel on business "
+             "more than six times a year receive a corporate credit card.")
+    got = answerer.answer("Who gets a corporate credit card?", [source(1, cards)])
+    assert not got.refused and "six times a year" in got.text()

@@ -52,11 +52,16 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     ("email", re.compile(r"\b(e-?mail address(es)?|(which|what) (mailbox|e-?mail)(es)?|"
                          r"mailbox address)\b", re.I),
      re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")),
+    ("clock", re.compile(r"\b(what time|until what time|at what time|from what time|"
+                         r"what are the (opening|office) hours)\b", re.I),
+     re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b|\b(noon|midday|midnight)\b",
+                re.I)),
     ("time", re.compile(r"\b(when|what time|until what time|(which|what) (day|date|month|year)|"
                         r"what date|deadline|how soon|by when)\b", re.I),
      re.compile(rf"\b\d{{1,2}}[:.]\d{{2}}\b|\b(19|20)\d{{2}}\b|\b({_MONTHS})\b|\b(monday|"
                 rf"tuesday|wednesday|thursday|friday|saturday|sunday|day|days|week|weeks|"
-                rf"month|months|year|years|hour|hours)\b|\b\d+(st|nd|rd|th)\b", re.I)),
+                rf"month|months|year|years|hour|hours|minute|minutes|seconds)\b|"
+                rf"\b\d+(st|nd|rd|th)\b", re.I)),
     ("money", re.compile(r"\b(price|prices|cost|costs|revenue|revenues|sales|salary|salaries|"
                          r"budget|fee|fees|allowance|per diem|spend|turnover|profit|income|"
                          r"how much (money|does|do|is|are|will|can|would))\b", re.I),
@@ -220,6 +225,11 @@ def states_nothing(text: str) -> bool:
             or plain.endswith("?"))
 
 
+def _is_question(sentence: str) -> bool:
+    plain = sentence.strip()
+    return bool(_QUESTION_LINE.match(plain)) or plain.endswith("?")
+
+
 @dataclass(frozen=True)
 class Unit:
     """A sentence or table row of a source, with the words around it that give it context."""
@@ -259,6 +269,8 @@ _UNIT_COLUMN = re.compile(r"^(?:currency|unit|units|unit of measure)$", re.I)
 #: a first column naming a place: its rows read "in Zurich", not "for Zurich"
 _PLACE_COLUMN = re.compile(r"\b(?:city|country|location|office|site|region|place|town)\b",
                            re.I)
+_QUESTION_HEADER = re.compile(r"^(?:how|what|who|when|where|why|which)\b", re.I)
+_EMPTY_CELL = re.compile(r"[\s\-–—/.]*|n/?a", re.I)
 _PLAIN_FIGURE = re.compile(r"\d[\d,.]*")
 _AMOUNT_KEY = re.compile(r"^(?:(?:up to|more than|less than|over|under|from|at least|at most|"
                          r"below|above)\s+)?(?:eur|usd|chf|gbp|[€$£])?\s*\d", re.I)
@@ -282,6 +294,8 @@ def row_sentence(names: Sequence[str], cells: Sequence[str], question: str) -> s
     but the first (the row itself then answers, as "Column: value" pairs)."""
     if len(names) != len(cells) or len(cells) < 2 or not all(names) or not cells[0]:
         return None
+    if any(_QUESTION_HEADER.match(n) for n in names):
+        return None  # "How you get access": the "Column: value" pairs read better
     asked_words = _plain_words(question)
     asked_codes = _codes(question)
 
@@ -297,7 +311,8 @@ def row_sentence(names: Sequence[str], cells: Sequence[str], question: str) -> s
         v = cells[i].rstrip(" .;")  # the sentence ends once, after the brackets
         return f"{unit} {v}" if unit and _PLAIN_FIGURE.fullmatch(v) else v
 
-    rest = [i for i in range(1, len(cells)) if cells[i] and i not in units]
+    rest = [i for i in range(1, len(cells)) if not _EMPTY_CELL.fullmatch(cells[i])
+            and i not in units]
     # the columns sharing the most words with the question ("per" alone does not make
     # "Meal per diem" the asked column of "hotel cap per night")
     shared = {i: shared_with_question(names[i]) for i in rest}
@@ -318,7 +333,9 @@ def row_sentence(names: Sequence[str], cells: Sequence[str], question: str) -> s
         others = [f"{names[i]}: {value(i)}" for i in rest if i not in asked]
         return (", ".join([first, *said]) + (f" ({'; '.join(others)})" if others else "")
                 + ".")
-    if _PLACE_COLUMN.search(key_name):
+    if _OTHER_ROW.match(key):
+        about = f"for {_lower_first(key)}"  # "for all other locations"
+    elif _PLACE_COLUMN.search(key_name):
         about = f"in {key}"
     elif _AMOUNT_KEY.match(key):  # "6 to 9 years", "Up to EUR 500": say what it counts
         about = f"for {_lower_first(key_name)} {_lower_first(key)}"
@@ -465,12 +482,17 @@ def units_of(source: Source, rank: int, known_headers: Sequence[tuple[str, str]]
     rows_seen = 0
 
     def flush() -> None:
+        nonlocal heading
         if paragraph:
             # list items run together in one line ("– Offers ... – Salaries ...") are
             # separate statements: each is a unit of its own
             items = _BULLET.split(" ".join(paragraph))
             for sentence in (x for item in items for x in split_sentences(item.strip())):
-                if len(sentence.split()) >= 3 and not states_nothing(sentence):
+                if _is_question(sentence):
+                    # an FAQ's question is what the answer after it is about: "On the first
+                    # Thursday at 15:00 CET" answers "When are the all-hands meetings?"
+                    heading = sentence
+                elif len(sentence.split()) >= 3 and not states_nothing(sentence):
                     found.append(Unit(source.n, rank, sentence, f"{head} {heading}", False))
             paragraph.clear()
 
@@ -654,12 +676,21 @@ def states_range(text: str) -> bool:
 
 
 _WHO = re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:who|whom) (?:is|are|do|does|should|can|to)\b|"
-                  r"\bname of\b|\bwhat(?:'s| is) the name\b", re.I)
+                  r"\bname of\b|\bwhat(?:'s| is) the name\b|\bwhich (?:\w+ )?(?:person|"
+                  r"technician|engineer|employee|colleague|manager|contact|member|people)\b",
+                  re.I)
+#: "Who gets a company credit card?" asks which people qualify ("employees who travel more
+#: than six times a year"), not for a name
+_WHO_QUALIFIES = re.compile(r"^\s*who (?:gets|get|receives|qualifies|is eligible|are eligible|"
+                            r"is entitled|are entitled)\b", re.I)
 #: a name: capitalised words, with the particles of family names ("Piet van Drunen"), an
 #: e-mail address, or an acronym
 _PERSONISH = re.compile(r"\b[A-Z][a-z]+(?:[ -](?:(?:van|von|de|der|den|da|di|du|le|la|ten|"
                         r"ter)\s)*[A-Z][a-z]+)+\b|[\w.+-]+@[\w-]+\.\w+|"
                         r"\b[A-Z][\w&-]*[A-Z0-9][\w&-]*\b")
+#: capitalised codes that are units, not anyone's name
+_NOT_ACRONYM_NAMES = word_set("""EUR USD CHF GBP JPY CET CEST UTC GMT PDF VAT KB MB GB TB
+PM AM""")
 #: words of a job title: "Managing Director" names a role, not who holds it
 _ROLE_WORDS = word_set("""head heads director directors manager managers officer officers lead
 leader chief president vice ceo cfo cto coo cio ciso coordinator representative chair chairman
@@ -703,7 +734,9 @@ def _gives_name(question: str, unit: Unit,
                 continue
             if holder and any(w in _ROLE_WORDS for w in words):
                 continue
-        elif holder:
+        elif holder or m.group(0) in _NOT_ACRONYM_NAMES or any(ch.isdigit() for ch in
+                                                                 m.group(0).split("@")[0]):
+            # a code with digits ("LAB-0112") is a thing's number
             continue  # an acronym ("HR") or a mailbox ("press@…") is not a person's name
         if any(w in background for w in words):
             continue
@@ -786,7 +819,7 @@ class ExtractiveAnswerer:
         background = topical | {m.lower() for m in re.findall(r"[@./]([A-Za-z]+)\.", everywhere)}
         unlisted = names - listed_names
         wanted = answer_type(question)
-        wants_name = bool(_WHO.search(question))
+        wants_name = bool(_WHO.search(question)) and not _WHO_QUALIFIES.match(question)
         wants_specific = wanted is None and bool(_WHICH.match(question))
         figures = question_figures(question)
         about = _content_terms(question)
@@ -799,7 +832,12 @@ class ExtractiveAnswerer:
             # a figure the question gives, inside a range the unit states, counts as much
             # as the question's rarest word
             fits_range = bool(figures) and in_range(figures, u.display())
-            coverage.append((own + (0.8 if u.is_row else 0.5) * near
+            # a row "for all other locations" stands for the names no source lists
+            # ("Madrid"): their words count as covered by it
+            stands_for = (sum(weight.get(t, 0.0) for w in unlisted for t in set(terms(w)))
+                          if unlisted and u.is_row and _OTHER_ROW.match(
+                              u.cells[0] if u.cells else u.text) else 0.0)
+            coverage.append((own + (0.8 if u.is_row else 0.5) * near + stands_for
                              + (max(weight.values()) if fits_range else 0.0)) / whole)
             seen = f"{u.display()} {u.context}".lower()
             ok = all(_has(w, seen) for w in must)
