@@ -63,12 +63,18 @@ def string_similarity(answer: str, reference: str) -> float | None:
 
 
 def _normal(text: str) -> str:
-    """Case, spacing, dashes and thousands separators do not matter for a fact."""
-    folded = fold(text)
-    return re.sub(r"(?<=\d)[,\u202f ](?=\d{3}\b)", "", folded)
+    """Case, spacing, dashes and thousands separators do not matter for a fact, nor the
+    form of a duration ("six-month" is "six months")."""
+    folded = re.sub(r"(?<=\d)[,\u202f ](?=\d{3}\b)", "", fold(text))
+    return _DURATION.sub(r"\1 \2", folded)
+
+
+_DURATION = re.compile(r"\b(\w+)[- ](second|minute|hour|day|week|month|year)s?\b")
 
 
 def holds_fact(answer: str, fact: str) -> bool:
     """The key fact occurs in the answer (citation markers and table separators ignored)."""
     plain = re.sub(r"\[\d+(?:\s*,\s*\d+)*\]", " ", answer).replace(" · ", " ").replace("|", " ")
-    return _normal(fact) in _normal(plain)
+    # whole words: "2 months" is not in "12 months"
+    wanted = re.escape(_normal(fact).strip())
+    return re.search(rf"(?<![\w.,]){wanted}(?!\w)", _normal(plain)) is not None

@@ -99,3 +99,12 @@ def test_the_gate_knows_a_rising_false_refusal_rate_is_a_regression() -> None:
                   {"answer_correctness": 0.7, "false_refusal_rate": 0.05}, limits)
     assert {(f.metric, f.reason) for f in worse} == {("false_refusal_rate", "above maximum"),
                                                     ("false_refusal_rate", "dropped")}
+
+
+def test_a_key_fact_is_found_as_whole_words_in_any_form_of_a_duration() -> None:
+    from evals.answer_checks import holds_fact
+
+    assert holds_fact("During the six-month probation period [1].", "six months")
+    assert holds_fact("The learning budget is EUR 1,500 per year [1].", "EUR 1500")
+    assert not holds_fact("Kept for 12 months [1].", "2 months")
+    assert not holds_fact("EUR 150 per night [1].", "EUR 15")
