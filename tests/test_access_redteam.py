@@ -170,3 +170,13 @@ def test_the_nightly_runs_the_access_set(sample_services: Any, tmp_path: Path,
     out = json.loads(result.stdout)
     (run,) = out["runs"]
     assert run["kind"] == "access" and run["metrics"]["access_leaks"] == 0 and out["passed"]
+
+
+
+def test_example_questions_tagged_example_come_first(sample_services: Any) -> None:
+    from ui.examples import example_questions
+
+    examples = {i.question for i in load_golden(GOLDEN) if "example" in i.tags}
+    offered = example_questions(sample_services.catalog.list(),
+                                User("alice", "Alice", "employee", ()), limit=4)
+    assert len(offered) == 4 and set(offered) <= examples

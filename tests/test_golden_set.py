@@ -18,7 +18,8 @@ from tests.conftest import REPO, SAMPLE_DOCS
 
 TAGS = {"table", "multi-doc", "unanswerable", "numeric", "definition", "procedure", "hr-only",
         "paraphrase", "conversation", "follow-up", "topic-switch", "near-miss", "yes-no",
-        "date", "name", "office", "docx", "xlsx", "pptx", "scan"}
+        "date", "name", "office", "docx", "xlsx", "pptx", "scan",
+        "example"}  # example: offered as an example question in the empty chat
 REQUIRED = {"id", "question", "answer", "sources", "tags", "groups", "facts"}
 OPTIONAL = {"history", "standalone"}
 ID = re.compile(r"^(hb|te|el|isp|it|og|faq|md|hr|pc|pl|fl|cc|un)-[a-z0-9]+(-[a-z0-9]+)*-\d{2}$")

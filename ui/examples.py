@@ -28,7 +28,10 @@ def example_questions(records: list[DocumentRecord], user: User, limit: int = 4,
                 and user.may_read(r.groups)}
     picked: list[str] = []
     seen_docs: set[str] = set()
-    for item in _golden(path):
+    items = _golden(path)
+    # items tagged "example" first: questions chosen to show what docqa answers well
+    items.sort(key=lambda item: "example" not in item.get("tags", ()))
+    for item in items:
         if "unanswerable" in item.get("tags", ()) or "follow-up" in item.get("tags", ()):
             continue
         docs = {Path(s["source"]).name for s in item.get("sources", ())}
