@@ -102,3 +102,30 @@ def test_a_document_is_found_by_its_trading_symbol_not_in_its_file_name(
     first = found.hits[0].chunk
     assert (first.doc_id, first.page_start) == (a, 3)
     assert "Consolidated Statement of Cash Flows" in first.section
+
+
+def test_a_question_naming_a_year_names_that_periods_document() -> None:
+    from retrieval.search.doc_names import DocumentMatcher
+    from retrieval.types import DocStatus, DocumentRecord
+
+    def record(doc_id: str, source: str) -> DocumentRecord:
+        return DocumentRecord(doc_id, source, source, "1", DocStatus.INDEXED, "", 1, 1, (),
+                              ("everyone",), "", "", 1, "")
+
+    records = [record("old", "NORTHWIND_2018_annual.pdf"),
+               record("mid", "NORTHWIND_2020_annual.pdf"),
+               record("new", "NORTHWIND_2022_annual.pdf"),
+               record("q2", "NORTHWIND_2023Q2_interim.pdf"),
+               record("other", "CONTOSO_2018_annual.pdf")]
+    # the newer reports call themselves by a ticker the 2018 cover lacks
+    matcher = DocumentMatcher(records, {"new": ["NWD"], "q2": ["NWD"]})
+    asked = "What were NWD (Northwind) accounts payable at the end of FY2018?"
+    assert [m.doc_id for m in matcher.named(asked)] == ["old"]
+    # without a year every Northwind report is named, the ticker's first
+    assert {m.doc_id for m in matcher.named("What were NWD Northwind's payables?")} == {
+        "new", "q2"}
+    # years close together are all in the latest report; years apart need each one's own
+    assert [m.doc_id for m in matcher.named("Northwind revenue growth from FY2020 to FY2022?")
+            ] == ["new"]
+    assert {m.doc_id for m in matcher.named("Northwind revenue in FY2018 and FY2022?")} == {
+        "old", "new"}
