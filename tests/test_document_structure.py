@@ -129,3 +129,23 @@ def test_a_question_naming_a_year_names_that_periods_document() -> None:
             ] == ["new"]
     assert {m.doc_id for m in matcher.named("Northwind revenue in FY2018 and FY2022?")} == {
         "old", "new"}
+
+
+def test_a_fiscal_year_question_names_the_years_report_not_a_quarters() -> None:
+    from retrieval.search.doc_names import DocumentMatcher
+    from retrieval.types import DocStatus, DocumentRecord
+
+    def record(doc_id: str, source: str) -> DocumentRecord:
+        return DocumentRecord(doc_id, source, source, "1", DocStatus.INDEXED, "", 1, 1, (),
+                              ("everyone",), "", "", 1, "")
+
+    matcher = DocumentMatcher([record("year", "FABRIKAM_2023_annual.pdf"),
+                               record("q2", "FABRIKAM_2023Q2_interim.pdf"),
+                               record("q4", "FABRIKAM_2023Q4_results.pdf"),
+                               record("other", "CONTOSO_2023_annual.pdf"),
+                               *(record(f"t{y}", f"TAILSPIN_{y}_annual.pdf")
+                                 for y in range(2019, 2023))])
+    assert [m.doc_id for m in matcher.named("Did Fabrikam's gross margin improve in FY2023?")
+            ] == ["year"]
+    assert {m.doc_id for m in matcher.named("Fabrikam's gross margin in the 2023 Q2 quarter?")
+            } >= {"q2"}

@@ -105,6 +105,9 @@ class DocumentMatcher:
                 name_terms(PurePosixPath(r.source).stem).union(
                     *(name_terms(a) for a in given.get(r.doc_id, ()))), 1.0)
             for r in records}
+        #: documents whose names mark a part of a year ("2023Q2"): a quarter's report
+        self._partial = {r.doc_id for r in records
+                         if _PART_OF_YEAR.search(PurePosixPath(r.source).stem)}
         n = len(self._names)
         self._postings: dict[str, list[str]] = {}
         for doc_id, terms in self._names.items():
@@ -137,6 +140,12 @@ class DocumentMatcher:
         part of another document's ("3M 2018 and 2022" names both filings; "3M 2022" names
         one, since the 2018 filing shares only "3M" of it), scoring close to the best."""
         matches = _for_the_period(self.scores(question), question_terms(question))
+        if _WHOLE_YEAR.search(question) and not _PART_OF_YEAR_ASKED.search(question):
+            # "as of FY2023": the year's report, not a quarter's of the same name
+            whole = [m for m in matches if m.doc_id not in self._partial]
+            names = {t for m in whole for t in m.terms}
+            matches = [m for m in matches if m.doc_id not in self._partial
+                       or not set(m.terms) <= names]
         if not matches or matches[0].score < self._min_score:
             return []
         best = matches[0].score
@@ -148,6 +157,12 @@ class DocumentMatcher:
 
 
 _YEAR = re.compile(r"(?:19|20)\d{2}")
+#: a quarter or half year in a document's name: "2023Q2", "Q4_2022", "H1-2024"
+_PART_OF_YEAR = re.compile(r"(?i)(?:(?<=\d)|(?<![a-z0-9]))[qh][1-4](?![a-z0-9])")
+#: a question about a whole (fiscal) year, and one about a part of a year
+_WHOLE_YEAR = re.compile(r"(?i)\bfy\s?'?\d{2,4}\b|\bfiscal (?:year )?\d{4}\b|\bannual\b|"
+                         r"\bfull[- ]year\b")
+_PART_OF_YEAR_ASKED = re.compile(r"(?i)\b[qh][1-4]\b|\bquarter|\bhalf[- ]year|\binterim\b")
 
 
 def _for_the_period(matches: list[DocMatch], asked: set[str]) -> list[DocMatch]:
