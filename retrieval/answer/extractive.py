@@ -5,13 +5,20 @@ A unit (a sentence, or a table row read with its full column names) may answer o
 
 * it states something: headings, captions ("Table 2: ...") and FAQ question lines ("Q: ...?")
   restate a topic, they never answer it;
-* it holds the kind of fact asked for: a figure for "how many", a date or duration for
-  "when", an amount for "how much", a name for "who" (``answer_type`` and ``_gives_name``);
+* it holds the kind of fact asked for — the kind the question asks for first: a figure for
+  "how many", a clock time for "what time", a date or duration for "when", an amount for "how
+  much", a name for "who" (a person's name when it asks who holds a role: a job title does
+  not say who), something particular for "which" (``answer_type``, ``_gives_name``,
+  ``_names_something``);
+* it shares the question's own words, not only its year, code or place;
 * it is about what the question singles out: every code, level, model, version or year the
   question names ("L8", "E306", "EL-440", "2027") and every proper name it names ("Graz") is in
   the unit or in its context (section heading, table caption and header). A question about a
   city, level or code that the row does not name is not answered by that row. The one general
   exception: a table row for "all other ..." stands for names that no source lists at all.
+
+An FAQ's question ("Q: …?") is the context of the answer after it. A table row that answers
+is said as a sentence about the column asked for (``row_sentence``).
 
 Among the units left, a unit scores by how much of the question it covers (question words
 weighted by their rarity among the units; words of its context count less), by its meaning
