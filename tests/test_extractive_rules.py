@@ -352,3 +352,15 @@ def test_names_for_who_and_which_person_questions(embedder: Any) -> None:
              "more than six times a year receive a corporate credit card.")
     got = answerer.answer("Who gets a corporate credit card?", [source(1, cards)])
     assert not got.refused and "six times a year" in got.text()
+
+
+def test_who_holds_a_role_is_answered_by_that_roles_holder(embedder: Any) -> None:
+    answerer = ExtractiveAnswerer(embedder)
+    text = ("Ms. Lewnes joined Northwind in 2006 as Executive Vice President and Chief "
+            "Marketing Officer. Dana Okafor has been our Chief Executive Officer since 2019.")
+    found = answerer.answer("Who is Northwind's chief executive officer?", [source(1, text)])
+    assert not found.refused and "Dana Okafor" in found.text()
+    assert "Lewnes" not in found.text()
+    other = "Ms. Lewnes joined in 2006 as Executive Vice President and Chief Marketing Officer."
+    assert answerer.answer("Who is Northwind's chief executive officer?",
+                           [source(1, other)]).refused

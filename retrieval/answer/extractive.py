@@ -38,7 +38,7 @@ from itertools import combinations
 import numpy as np
 
 from retrieval.answer.context import Source
-from retrieval.bm25 import terms
+from retrieval.bm25 import STOPWORDS, terms
 from retrieval.ports import Embedder
 from retrieval.text import split_sentences, word_set
 
@@ -710,13 +710,30 @@ system line""")
 #: "who is our Head of IT?", "the name of the office manager": the question asks who holds a
 #: role, so a role ("the Managing Director") does not answer it, only a person's name does
 _WHO_HOLDS = re.compile(
-    r"^\s*who(?:'s| is| are| was)\s+(?:our|the|your|my|their)\b|"
+    r"^\s*who(?:'s| is| are| was)\s+(?:our|the|your|my|their|[A-Z][\w&.-]*['’]s)(?!\w)|"
     r"\bname of (?:our|the|your|my|their)\b|\bwhat(?:'s| is) the name\b", re.I)
 
 
 #: column names whose cells name a person or a role: a table row under one answers "who"
 _WHO_COLUMN = re.compile(r"\b(?:approver|owner|contact|responsible|person|who|role|"
                          r"decides|signs|approved by|owned by|contact person)\b", re.I)
+
+
+def _names_role(role: Sequence[str], text: str) -> bool:
+    """``text`` names the role the question asks about, as a phrase: "Chief Executive
+    Officer", not "Executive Vice President and Chief Product Officer"."""
+    words: list[str] = []
+    for w in role:
+        if not w[0].isalnum() or (words and w.lower() not in {"of", "and", "&"}
+                                  and w.lower() in STOPWORDS):
+            break
+        words.append(w)
+    while words and words[-1].lower() in {"of", "and", "&"}:
+        words.pop()
+    if not words:
+        return True
+    phrase = r"\W+".join(re.escape(w) for w in words)
+    return re.search(rf"(?<!\w){phrase}s?(?!\w)", text, re.I) is not None
 
 
 def _gives_name(question: str, unit: Unit,
@@ -728,10 +745,12 @@ def _gives_name(question: str, unit: Unit,
     say who holds it ("Who is our Head of Marketing?")."""
     asked = question.lower()
     asks = _WHO_HOLDS.search(question)
-    holder = asks is not None and any(
-        w.lower() in _ROLE_WORDS for w in _WORD.findall(question[asks.end():])[:5])
+    role = _WORD.findall(question[asks.end():])[:5] if asks is not None else []
+    holder = any(w.lower() in _ROLE_WORDS for w in role)
     if unit.is_row and _WHO_COLUMN.search(unit.header) and not holder:
         return True  # "Up to EUR 500 | Line manager" under "… | Approver | …"
+    if holder and not _names_role(role, f"{unit.display()} {unit.context}"):
+        return False  # the name of another role's holder ("Chief Financial Officer")
     for m in _PERSONISH.finditer(unit.display()):
         words = [w.strip("'’").removesuffix("'s") for w in m.group(0).lower().split()]
         if " " in m.group(0):
