@@ -2,7 +2,7 @@
 
     python -m bench.retrieval_bench scifact      [--data DIR]   # BEIR SciFact train queries
     python -m bench.retrieval_bench financebench [--data DIR]   # all 74 filings, dev questions
-    python -m bench.retrieval_bench latency      [--data DIR] [--scale 100000]
+    python -m bench.retrieval_bench latency      [--data DIR] [--collection NAME] [--scale 100000]
     python -m bench.retrieval_bench ablation     [--data DIR] [--collection NAME]
 
 Each data dir is built on first use (SciFact: ~5k abstracts; FinanceBench: all 74 PDFs, which
@@ -180,7 +180,7 @@ def ablation(args: argparse.Namespace) -> None:
 
 # -- latency ---------------------------------------------------------------------------------
 def latency(args: argparse.Namespace) -> None:
-    services = _open(args.data)
+    services = _open(args.data, args.collection)
     questions = [json.loads(line)["question"] for line in
                  (CORPORA / "financebench" / "questions_dev.jsonl").open()][:60]
     _measure(services, questions, f"FinanceBench index ({services.index.count()} chunks)")
@@ -234,7 +234,7 @@ def _measure_scaled(args: argparse.Namespace, questions: list[str]) -> None:
     scaled = _open(target)
     have = scaled.index.count()
     if have < args.scale:
-        source = _open(args.data)
+        source = _open(args.data, args.collection)
         chunks = [c for r in source.catalog.list() for c in source.index.chunks(r.doc_id)]
         source.close()
         rng = np.random.default_rng(7)
@@ -254,7 +254,7 @@ def _measure_scaled(args: argparse.Namespace, questions: list[str]) -> None:
             written += len(batch)
             copy += 1
     if not scaled.catalog.list():  # catalog rows, so that questions name documents here too
-        source = _open(args.data)
+        source = _open(args.data, args.collection)
         base = source.catalog.list()
         source.close()
         for copy in range(-(-args.scale // max(1, sum(r.chunks for r in base)))):
@@ -277,6 +277,7 @@ def main() -> None:
     lat = sub.add_parser("latency", help="search and answer latency, warm process")
     lat.add_argument("--data", type=Path, default=Path("/tmp/docqa-bench-financebench"))
     lat.add_argument("--scale", type=int, default=100_000)
+    lat.add_argument("--collection", default="docqa", help="the index under --data to read")
     ab = sub.add_parser("ablation", help="each retrieval stage's share on FinanceBench dev")
     ab.add_argument("--data", type=Path, default=Path("/tmp/docqa-bench-financebench"))
     ab.add_argument("--collection", default="financebench")
