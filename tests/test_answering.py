@@ -281,3 +281,10 @@ def test_cli_search_and_ask_json_contracts(tmp_path: Path) -> None:
     empty = _docqa(data, "ask", " ", "--json")
     assert empty.returncode == 1 and "Please type a question" in empty.stderr
     assert empty.stdout == ""
+
+
+def test_asking_an_empty_index_says_how_to_add_documents(tmp_path: Path) -> None:
+    asked = _docqa(tmp_path / "data", "ask", "What is the hotel cap per night in Munich?")
+    assert asked.returncode == 0, asked.stderr
+    assert "I could not find this in the documents." in asked.stdout
+    assert "no documents are indexed yet" in asked.stderr and "docqa ingest" in asked.stderr

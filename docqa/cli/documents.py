@@ -271,6 +271,8 @@ def ask(
                     out.print("\n[yellow](the model failed; answering without it)[/yellow]")
                 elif event.kind == "done":
                     answer = event.answer
+            nothing_indexed = not any(r.status == DocStatus.INDEXED
+                                      for r in services.catalog.list())
         assert answer is not None
         if json_out:
             emit_json({**answer.as_json(), "scope": [
@@ -289,6 +291,9 @@ def ask(
             out.print(f"      “{c.quote}”", markup=False, highlight=False)
         for w in answer.warnings:
             err.print(f"[yellow]note:[/yellow] {w}", highlight=False)
+        if nothing_indexed:
+            err.print("[yellow]note:[/yellow] no documents are indexed yet: add some with "
+                      "`docqa ingest PATH`.", highlight=False, markup=True)
         if scope:
             err.print("searched only in: " + ", ".join(r.source for r in scope),
                       highlight=False, markup=False)
