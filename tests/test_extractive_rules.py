@@ -364,3 +364,18 @@ def test_who_holds_a_role_is_answered_by_that_roles_holder(embedder: Any) -> Non
     other = "Ms. Lewnes joined in 2006 as Executive Vice President and Chief Marketing Officer."
     assert answerer.answer("Who is Northwind's chief executive officer?",
                            [source(1, other)]).refused
+
+
+def test_a_change_does_not_answer_what_an_amount_was(embedder: Any) -> None:
+    answerer = ExtractiveAnswerer(embedder)
+    change = ("Revenue from Digital Media increased $383.4 million during fiscal 2017, as "
+              "compared to fiscal 2016.")
+    assert answerer.answer("What was the total revenue in fiscal 2017?",
+                           [source(1, change)]).refused
+    level = "Total revenue increased 25% to $7.3 billion in fiscal 2017."
+    found = answerer.answer("What was the total revenue in fiscal 2017?",
+                            [source(1, level)])
+    assert not found.refused and "$7.3 billion" in found.text()
+    # asked how it changed, the change answers
+    assert not answerer.answer("By how much did revenue from Digital Media increase in "
+                               "fiscal 2017?", [source(1, change)]).refused

@@ -793,6 +793,22 @@ def _names_something(question: str, text: str) -> bool:
                for i, w in enumerate(words) if i > 0 and words[i - 1] not in {".", ":"})
 
 
+_ASKS_CHANGE = re.compile(r"\b(?:increas|decreas|grow|grew|chang|rise|rose|risen|fall|fell|"
+                          r"drop|declin|improv|compar|differ|more than|less than|up|down|"
+                          r"by how much)", re.I)
+_CHANGE = re.compile(r"\b(?:increased|decreased|grew|rose|fell|declined|dropped|was up|"
+                     r"was down|went up|went down)\s+(?:by\s+)?(?:approximately\s+|about\s+)?"
+                     r"(?:[$€£]|eur|usd|chf|gbp)?\s?\d", re.I)
+_LEVEL = re.compile(r"\b(?:to|of|at|totall?ed|was|were|reached|amounted to)\s+"
+                    r"(?:approximately\s+|about\s+)?(?:[$€£]|eur|usd|chf|gbp)?\s?\d", re.I)
+
+
+def _states_change_only(text: str) -> bool:
+    """The sentence's figure is how much something changed, not what it was ("increased
+    $383.4 million", but not "increased 9% to $7.3 billion")."""
+    return bool(_CHANGE.search(text)) and not _LEVEL.search(text)
+
+
 class ExtractiveAnswerer:
     # ``threshold`` (``Settings.refuse_below``) is calibrated on data/eval/golden.jsonl: answer
     # every question with threshold 0 (the rules above still refuse), record the best score,
@@ -845,6 +861,9 @@ class ExtractiveAnswerer:
         background = topical | {m.lower() for m in re.findall(r"[@./]([A-Za-z]+)\.", everywhere)}
         unlisted = names - listed_names
         wanted = answer_type(question)
+        # a question for an amount or figure that does not ask how it changed
+        asks_level = (wanted is not None and wanted[0] in ("money", "number")
+                      and not _ASKS_CHANGE.search(question))
         wants_name = bool(_WHO.search(question)) and not _WHO_QUALIFIES.match(question)
         wants_specific = wanted is None and bool(_WHICH.match(question))
         figures = question_figures(question)
@@ -902,6 +921,8 @@ class ExtractiveAnswerer:
             sim = float(similarity[j])
             value = 0.45 * coverage[i] + 0.45 * max(sim, 0.0) + 0.1 / (1 + units[i].rank)
             fits = wanted is None or _holds(wanted, units[i])
+            if fits and asks_level and _states_change_only(units[i].text):
+                fits = False  # "revenue increased $383.4 million" is not what revenue was
             scored.append(ScoredUnit(units[i], value, coverage[i], sim, fits))
         scored.sort(key=lambda s: -s.score)  # stable: ties keep retrieval order
         return scored
