@@ -379,3 +379,14 @@ def test_a_change_does_not_answer_what_an_amount_was(embedder: Any) -> None:
     # asked how it changed, the change answers
     assert not answerer.answer("By how much did revenue from Digital Media increase in "
                                "fiscal 2017?", [source(1, change)]).refused
+
+
+def test_a_yes_no_question_asks_for_no_kind_of_figure(embedder: Any) -> None:
+    from retrieval.answer.extractive import answer_type
+
+    assert answer_type("Do we get a 13th month's salary?") is None
+    assert answer_type("Is there a limit, and how much is the hotel cap?") is not None
+    answerer = ExtractiveAnswerer(embedder)
+    text = "No. Northwind pays twelve monthly salaries. Salaries are paid at month end."
+    found = answerer.answer("Do we get a 13th month's salary?", [source(1, text)])
+    assert not found.refused and "twelve monthly salaries" in found.text()

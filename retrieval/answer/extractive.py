@@ -94,11 +94,19 @@ def _holds(wanted: tuple[str, re.Pattern[str]], unit: Unit) -> bool:
             and bool(_CURRENCY.search(f"{unit.text} {unit.context}")))
 
 
+#: a yes/no question: it starts with an auxiliary verb and asks nothing with a wh-word
+_YES_NO = re.compile(r"^\s*(?:do|does|did|can|could|is|are|am|was|were|will|would|should|"
+                     r"shall|may|might|must|have|has|had)\b", re.I)
+_WH_WORD = re.compile(r"\b(?:how|what|when|which|who|whom|whose|where|why)\b", re.I)
+
+
 def answer_type(question: str) -> tuple[str, re.Pattern[str]] | None:
     """The kind asked for first: a question's own question word comes before the words of
     its clauses ("How big is the canary group when I roll out firmware?" asks for a size,
     "Who do I ask about salaries?" for a name, not a time or an amount). Ties go to the
     kind listed first."""
+    if _YES_NO.match(question) and not _WH_WORD.search(question):
+        return None  # "Do we get a 13th month's salary?" is answered "No. … twelve …"
     found: list[tuple[int, int, str, re.Pattern[str]]] = []
     for order, (name, asks, holds) in enumerate(ANSWER_TYPES):
         m = asks.search(question)
