@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from retrieval.answer.asks import answer_type
 from retrieval.answer.citations import check, cited_numbers, split_reply
 from retrieval.answer.context import Source, pack
-from retrieval.answer.extractive import ExtractiveAnswerer, answer_type, units_of
+from retrieval.answer.extractive import ExtractiveAnswerer, units_of
 from retrieval.answer.prompts import REFUSAL
 from retrieval.ports import Message
 from retrieval.search.doc_names import DocumentMatcher, question_terms

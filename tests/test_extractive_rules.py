@@ -6,17 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from retrieval.answer.asks import in_range, question_codes, question_figures, says
 from retrieval.answer.context import Source
-from retrieval.answer.extractive import (
-    Extract,
-    ExtractiveAnswerer,
-    ScoredUnit,
-    in_range,
-    question_codes,
-    question_figures,
-    says,
-    units_of,
-)
+from retrieval.answer.extractive import Extract, ExtractiveAnswerer, ScoredUnit, units_of
 from retrieval.answer.support import check_support
 from retrieval.types import Chunk, Hit
 
@@ -245,7 +237,7 @@ def test_support_accepts_a_paraphrased_question_and_rejects_another_level() -> N
 
 # -- table rows said as sentences; "who holds a role" -------------------------------------
 def test_a_table_row_is_said_as_a_sentence_about_the_asked_column() -> None:
-    from retrieval.answer.extractive import row_sentence
+    from retrieval.answer.row_sentence import row_sentence
 
     assert row_sentence(["City", "Country", "Hotel cap per night", "Currency"],
                         ["Vienna", "Austria", "150", "EUR"],
@@ -294,7 +286,7 @@ def test_a_bullet_in_a_column_of_its_own_is_a_list_item() -> None:
 
 
 def test_the_kind_of_answer_is_the_one_asked_for_first() -> None:
-    from retrieval.answer.extractive import answer_type
+    from retrieval.answer.asks import answer_type
 
     def kind(question: str) -> str | None:
         found = answer_type(question)
@@ -382,7 +374,7 @@ def test_a_change_does_not_answer_what_an_amount_was(embedder: Any) -> None:
 
 
 def test_a_yes_no_question_asks_for_no_kind_of_figure(embedder: Any) -> None:
-    from retrieval.answer.extractive import answer_type
+    from retrieval.answer.asks import answer_type
 
     assert answer_type("Do we get a 13th month's salary?") is None
     assert answer_type("Is there a limit, and how much is the hotel cap?") is not None

@@ -37,49 +37,32 @@ from itertools import combinations
 
 import numpy as np
 
+from retrieval.answer.asks import (
+    ASKS_CHANGE,
+    NOT_NAMES,
+    NOT_NAMES_LOWER,
+    OTHER_ROW,
+    WHICH,
+    WHO,
+    WHO_HOLDS,
+    WHO_QUALIFIES,
+    WORD,
+    answer_type,
+    codes_in,
+    content_terms,
+    has,
+    in_range,
+    names_in,
+    question_figures,
+    states_range,
+)
 from retrieval.answer.context import Source
+from retrieval.answer.row_sentence import row_sentence
 from retrieval.bm25 import STOPWORDS, terms
 from retrieval.ports import Embedder
 from retrieval.text import split_sentences, word_set
 
 _ROW = " | "
-
-# What kind of answer a question asks for, and what a passage must hold to give it. A passage
-# that cannot hold the answer ("call the emergency number 112" for "what is the phone number
-# of ...") is not picked, however many words it shares with the question. The first kind that
-# the question asks for wins: "when" before "salary" ("When do the new salaries take effect?").
-# Ordinals ("the second floor") are not counts: "how many desks?" is not answered by them.
-_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                 r"half|twice|once|double")
-_MONTHS = r"jan\w*|feb\w*|mar\w*|apr\w*|may|jun\w*|jul\w*|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*"
-ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
-    ("phone", re.compile(r"\b((tele)?phone|mobile|fax) (number|no)\b|\bhotline\b|\bfax\b|"
-                         r"\bnumber (to|should I|do I) (call|dial|ring)\b", re.I),
-     re.compile(r"\+?\d(?:[ ()/-]?\d){6,}")),
-    ("email", re.compile(r"\b(e-?mail address(es)?|(which|what) (mailbox|e-?mail)(es)?|"
-                         r"mailbox address)\b", re.I),
-     re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")),
-    ("clock", re.compile(r"\b(what time|until what time|at what time|from what time|"
-                         r"what are the (opening|office) hours)\b", re.I),
-     re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b|\b(noon|midday|midnight)\b",
-                re.I)),
-    ("time", re.compile(r"\b(when|what time|until what time|(which|what) (day|date|month|year)|"
-                        r"what date|deadline|how soon|by when)\b", re.I),
-     re.compile(rf"\b\d{{1,2}}[:.]\d{{2}}\b|\b(19|20)\d{{2}}\b|\b({_MONTHS})\b|\b(monday|"
-                rf"tuesday|wednesday|thursday|friday|saturday|sunday|day|days|week|weeks|"
-                rf"month|months|year|years|hour|hours|minute|minutes|seconds)\b|"
-                rf"\b\d+(st|nd|rd|th)\b", re.I)),
-    ("money", re.compile(r"\b(price|prices|cost|costs|revenue|revenues|sales|salary|salaries|"
-                         r"budget|fee|fees|allowance|per diem|spend|turnover|profit|income|"
-                         r"how much (money|does|do|is|are|will|can|would))\b", re.I),
-     re.compile(r"(eur|usd|chf|gbp|dollars?|euros?|[€$£])\s?\(?\d|\d[\d,.]*\s?(eur|usd|chf|"
-                r"gbp|[€$£%]|percent|million|billion|k\b)", re.I)),
-    ("number", re.compile(r"\b(how (many|long|often|far|old|big|large|high|fast|much)|"
-                          r"what (percentage|percent|share|number|size|ratio|rate)|"
-                          r"number of)\b", re.I),
-     re.compile(rf"(?<![\w.])\d+([.,]\d+)*(?![\w])|\b({_NUMBER_WORDS})\b", re.I)),
-)
-
 
 _CURRENCY = re.compile(r"\b(eur|usd|chf|gbp|dollars?|euros?|currency)\b|[€$£]", re.I)
 _AMOUNT = re.compile(r"\d")
@@ -92,119 +75,6 @@ def _holds(wanted: tuple[str, re.Pattern[str]], unit: Unit) -> bool:
     # or cell of its own ("Zurich | 65 | CHF", header "... | Currency").
     return (wanted[0] == "money" and unit.is_row and bool(_AMOUNT.search(unit.text))
             and bool(_CURRENCY.search(f"{unit.text} {unit.context}")))
-
-
-#: a yes/no question: it starts with an auxiliary verb and asks nothing with a wh-word
-_YES_NO = re.compile(r"^\s*(?:do|does|did|can|could|is|are|am|was|were|will|would|should|"
-                     r"shall|may|might|must|have|has|had)\b", re.I)
-_WH_WORD = re.compile(r"\b(?:how|what|when|which|who|whom|whose|where|why)\b", re.I)
-
-
-def answer_type(question: str) -> tuple[str, re.Pattern[str]] | None:
-    """The kind asked for first: a question's own question word comes before the words of
-    its clauses ("How big is the canary group when I roll out firmware?" asks for a size,
-    "Who do I ask about salaries?" for a name, not a time or an amount). Ties go to the
-    kind listed first."""
-    if _YES_NO.match(question) and not _WH_WORD.search(question):
-        return None  # "Do we get a 13th month's salary?" is answered "No. … twelve …"
-    found: list[tuple[int, int, str, re.Pattern[str]]] = []
-    for order, (name, asks, holds) in enumerate(ANSWER_TYPES):
-        m = asks.search(question)
-        if m is not None:
-            found.append((m.start(), order, name, holds))
-    if not found:
-        return None
-    start, _, name, holds = min(found)
-    who = _WHO.search(question)
-    if who is not None and who.start() < start:
-        return None  # a name is asked for: ``_gives_name`` checks it
-    return name, holds
-
-
-# -- what a question singles out ------------------------------------------------------------
-#: a code, level, model, version or year: letters and digits together ("L8", "E306",
-#: "EL-440", "RS-232", "P5"), a year, or a dotted version ("5.0")
-_CODE = re.compile(r"(?<![\w-])(?:[A-Za-z][\w-]*\d[\w-]*|(?:19|20)\d{2})(?![\w-])|"
-                   r"\b(?:firmware|version|release)\s+v?(\d+(?:\.\d+)+)\b", re.I)
-#: a capitalised word inside a sentence that is not part of a longer capitalised phrase: the
-#: name of a place, a person or a thing ("Graz"); phrases ("Travel Desk") are matched as words
-_WORD = re.compile(r"[\w'’-]+|[^\w\s]")
-#: capitalised words that are not names of anything a table or a passage would single out
-_NOT_NAMES = word_set("""I I'm I've The A An In On At For With From By And Or But If When
-Where What Which Who How Why Yes No Not This That These Those It Its They Their There Can Do
-Does Is Are Please Q A Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
-February March April May June July August September October November December""")
-_NOT_NAMES_LOWER = frozenset(w.lower() for w in _NOT_NAMES)
-#: words any question may use that say nothing of what it is about
-_QUESTION_WORDS = frozenset(terms("""how many much what which who whom whose when where why can
-could do does did get gets got pay paid need needs take use find long often day days company
-our my i we is are the a an there any give tell allowed have has must should will would may
-might want like know mean means differ difference kind sort who's what's where's
-when's how's it's"""))
-
-
-def _content_terms(question: str) -> set[str]:
-    """The words that say what a question is about: not its codes, years or names (those
-    are checked on their own), not question words."""
-    named: set[str] = set()
-    # a code's own words count with it: "firmware" of "firmware 3.4"
-    for x in [m.group(0) for m in _CODE.finditer(question)] + sorted(_names(question)):
-        named |= set(terms(x))
-    return {t for t in terms(question) if t not in _QUESTION_WORDS and t not in named
-            and len(t) > 1 and not t.isdigit()}
-#: a table row that stands for every value the table does not list ("All other locations")
-_OTHER_ROW = re.compile(r"^\s*(?:all|any|every)?\s*(?:other|others|rest|remaining)\b", re.I)
-
-
-def question_codes(text: str) -> set[str]:
-    """The codes, levels, models, versions and years a text names, in lower case."""
-    return _codes(text)
-
-
-def says(word: str, text: str) -> bool:
-    """``text`` (lower case) names ``word``, or a range of codes that holds it."""
-    return _has(word, text)
-
-
-def _codes(text: str) -> set[str]:
-    return {(m.group(1) or m.group(0)).lower().rstrip(".-") for m in _CODE.finditer(text)}
-
-
-def _names(question: str) -> set[str]:
-    words = _WORD.findall(question)
-    found = set()
-    for i, w in enumerate(words):
-        if i == 0 or not w[0].isupper() or words[i - 1] in {".", "?", "!", ":"}:
-            continue
-        if not (len(w) > 1 and w[1].islower()) or w in _NOT_NAMES:
-            continue
-        near = [words[j] for j in (i - 1, i + 1) if 0 <= j < len(words)]
-        if any(x[0].isupper() and x not in _NOT_NAMES for x in near):
-            continue  # part of a capitalised phrase ("Travel Desk"): matched as words
-        if "-" in w or any(ch.isupper() for ch in w[1:]):
-            continue  # "Wi-Fi", "EdgeLink": a technical term, matched as a word
-        found.add(re.sub(r"['’]s$", "", w).lower())
-    return found
-
-
-_CODE_PARTS = re.compile(r"([a-z][a-z-]*?)-?(\d+)$")
-
-
-def _has(word: str, text: str) -> bool:
-    """``word`` occurs in ``text`` (lower case) as a whole word, give or take a plural "s".
-    A code with a number is also held by a range of its kind: "L2" by "L1-L3"."""
-    stem = re.escape(word[:-1] if word.endswith("s") and len(word) > 3 else word)
-    if re.search(rf"(?<![\w-]){stem}(?:s|'s|’s)?(?![\w-]|\.\d)", text):
-        return True
-    parts = _CODE_PARTS.match(word)
-    if parts is None:
-        return False
-    prefix, number = re.escape(parts.group(1)), int(parts.group(2))
-    for m in re.finditer(rf"(?<![\w-]){prefix}-?(\d+)\s*(?:-|–|to|until)\s*(?:{prefix}-?)?"
-                         rf"(\d+)(?![\w-])", text):
-        if int(m.group(1)) <= number <= int(m.group(2)):
-            return True
-    return False
 
 
 # -- what a unit is -------------------------------------------------------------------------
@@ -277,92 +147,6 @@ class Unit:
             if said:
                 return said
         return self.display()
-
-
-#: a column that gives the unit of the figures beside it ("Currency: CHF")
-_UNIT_COLUMN = re.compile(r"^(?:currency|unit|units|unit of measure)$", re.I)
-#: a first column naming a place: its rows read "in Zurich", not "for Zurich"
-_PLACE_COLUMN = re.compile(r"\b(?:city|country|location|office|site|region|place|town)\b",
-                           re.I)
-_QUESTION_HEADER = re.compile(r"^(?:how|what|who|when|where|why|which)\b", re.I)
-_EMPTY_CELL = re.compile(r"[\s\-–—/.]*|n/?a", re.I)
-_PLAIN_FIGURE = re.compile(r"\d[\d,.]*")
-_AMOUNT_KEY = re.compile(r"^(?:(?:up to|more than|less than|over|under|from|at least|at most|"
-                         r"below|above)\s+)?(?:eur|usd|chf|gbp|[€$£])?\s*\d", re.I)
-
-
-def _plain_words(text: str) -> set[str]:
-    """Stemmed words without the letters and digits a code splits into ("L4" → "l", "4"):
-    codes are matched as codes."""
-    return {t for t in terms(text) if len(t) > 1 and not t.isdigit()}
-
-
-def _lower_first(name: str) -> str:
-    """"Hotel cap per night" → "hotel cap per night"; "SLA", "VPN access" stay."""
-    return name if len(name) > 1 and name[1].isupper() else name[:1].lower() + name[1:]
-
-
-def row_sentence(names: Sequence[str], cells: Sequence[str], question: str) -> str | None:
-    """A table row said as a sentence: the first cell is what the row is about, the columns
-    whose names share words with the question are what is asked; the other cells follow in
-    brackets, so nothing the row states is lost. None when the question names no column
-    but the first (the row itself then answers, as "Column: value" pairs)."""
-    if len(names) != len(cells) or len(cells) < 2 or not all(names) or not cells[0]:
-        return None
-    if any(_QUESTION_HEADER.match(n) for n in names):
-        return None  # "How you get access": the "Column: value" pairs read better
-    asked_words = _plain_words(question)
-    asked_codes = _codes(question)
-
-    def shared_with_question(text: str) -> int:
-        folded = text.lower()
-        return (len(asked_words & _plain_words(text))
-                + sum(1 for c in asked_codes if _has(c, folded)))
-
-    units = [i for i, n in enumerate(names) if _UNIT_COLUMN.match(n)]
-    unit = cells[units[0]] if units else ""
-
-    def value(i: int) -> str:
-        v = cells[i].rstrip(" .;")  # the sentence ends once, after the brackets
-        return f"{unit} {v}" if unit and _PLAIN_FIGURE.fullmatch(v) else v
-
-    rest = [i for i in range(1, len(cells)) if not _EMPTY_CELL.fullmatch(cells[i])
-            and i not in units]
-    # the columns sharing the most words with the question ("per" alone does not make
-    # "Meal per diem" the asked column of "hotel cap per night")
-    shared = {i: shared_with_question(names[i]) for i in rest}
-    most = max(shared.values(), default=0)
-    key_name, key = names[0], cells[0]
-    key_shared = shared_with_question(key)
-    if not most:
-        if len(rest) == 1 and key_shared:  # "Parameter | Value": the row names the measure
-            return f"The {_lower_first(key)} is {value(rest[0])}."
-        return None
-    asked = [i for i in rest if shared[i] == most]
-    if key_shared > most and not _PLACE_COLUMN.search(key_name):
-        # the row names the measure and the column the case ("Annual learning budget" under
-        # "Plus tier (L4-L5)"): the budget for the tier, not the tier for the budget
-        first = (f"The {_lower_first(key)} for {_lower_first(names[asked[0]])} is "
-                 f"{value(asked[0])}")
-        said = [f"for {_lower_first(names[i])} {value(i)}" for i in asked[1:]]
-        others = [f"{names[i]}: {value(i)}" for i in rest if i not in asked]
-        return (", ".join([first, *said]) + (f" ({'; '.join(others)})" if others else "")
-                + ".")
-    if _OTHER_ROW.match(key):
-        about = f"for {_lower_first(key)}"  # "for all other locations"
-    elif _PLACE_COLUMN.search(key_name):
-        about = f"in {key}"
-    elif _AMOUNT_KEY.match(key):  # "6 to 9 years", "Up to EUR 500": say what it counts
-        about = f"for {_lower_first(key_name)} {_lower_first(key)}"
-    else:
-        about = f"for {key}"
-    said = [f"the {_lower_first(names[i])} is {value(i)}" for i in asked]
-    first = f"The {_lower_first(names[asked[0]])} {about} is {value(asked[0])}"
-    sentence = ", and ".join([first, *said[1:]])
-    others = [f"{names[i]}: {value(i)}" for i in rest if i not in asked]
-    if others:
-        sentence += f" ({'; '.join(others)})"
-    return sentence + "."
 
 
 @dataclass(frozen=True)
@@ -643,61 +427,6 @@ def table_headers(source: Source) -> list[tuple[str, str]]:
     return found[1:] if _ROW in first else found
 
 
-_WORD_NUMBERS = {w: i for i, w in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-     "eleven", "twelve"])}
-_FIGURE = r"(\d[\d,]*(?:\.\d+)?)\s*(k\b)?"
-_RANGES = (
-    (re.compile(rf"{_FIGURE}\s*(?:to|-|–|until)\s*(?:eur|usd|chf|gbp|[€$£])?\s*{_FIGURE}", re.I),
-     "between"),
-    (re.compile(rf"{_FIGURE}\s*(?:\w+\s)?(?:or more|and more|or longer|or above|\+)", re.I),
-     "from"),
-    (re.compile(rf"(?:more than|over|above|from|at least)\s*(?:eur|usd|chf|gbp|[€$£])?\s*"
-                rf"{_FIGURE}", re.I), "from"),
-    (re.compile(rf"(?:up to|less than|under|below|at most|maximum of)\s*"
-                rf"(?:eur|usd|chf|gbp|[€$£])?\s*{_FIGURE}", re.I), "to"),
-)
-
-
-def _value(digits: str, k: str | None) -> float:
-    return float(digits.replace(",", "")) * (1000 if k else 1)
-
-
-def question_figures(question: str) -> list[float]:
-    """The figures a question gives ("seven years", "EUR 450", "6k")."""
-    found = [_value(m.group(1), m.group(2))
-             for m in re.finditer(rf"(?<![\w.-]){_FIGURE}(?![\w-])", question, re.I)]
-    found += [float(_WORD_NUMBERS[w]) for w in re.findall(r"[a-z]+", question.lower())
-              if w in _WORD_NUMBERS]
-    return found
-
-
-def in_range(figures: Sequence[float], text: str) -> bool:
-    """A figure of the question falls in a range the text states: 7 in "6 to 9 years", 450
-    in "Up to EUR 500", 12 in "10 years or more". A row for a range answers for each value."""
-    for pattern, kind in _RANGES:
-        for m in pattern.finditer(text):
-            low = _value(m.group(1), m.group(2))
-            high = _value(m.group(3), m.group(4)) if kind == "between" else low
-            for x in figures:
-                if ((kind == "between" and low <= x <= high) or (kind == "from" and x >= low)
-                        or (kind == "to" and x <= low)):
-                    return True
-    return False
-
-
-def states_range(text: str) -> bool:
-    return any(pattern.search(text) for pattern, _ in _RANGES)
-
-
-_WHO = re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:who|whom) (?:is|are|do|does|should|can|to)\b|"
-                  r"\bname of\b|\bwhat(?:'s| is) the name\b|\bwhich (?:\w+ )?(?:person|"
-                  r"technician|engineer|employee|colleague|manager|contact|member|people)\b",
-                  re.I)
-#: "Who gets a company credit card?" asks which people qualify ("employees who travel more
-#: than six times a year"), not for a name
-_WHO_QUALIFIES = re.compile(r"^\s*who (?:gets|get|receives|qualifies|is eligible|are eligible|"
-                            r"is entitled|are entitled)\b", re.I)
 #: a name: capitalised words, with the particles of family names ("Piet van Drunen"), an
 #: e-mail address, or an acronym
 _PERSONISH = re.compile(r"\b[A-Z][a-z]+(?:[ -](?:(?:van|von|de|der|den|da|di|du|le|la|ten|"
@@ -715,13 +444,6 @@ specialist engineer administrator""")
 _THING_WORDS = word_set("""policy policies procedure procedures guide guidelines handbook manual
 standard act regulation regulations code agreement form template portal catalogue catalog
 system line""")
-#: "who is our Head of IT?", "the name of the office manager": the question asks who holds a
-#: role, so a role ("the Managing Director") does not answer it, only a person's name does
-_WHO_HOLDS = re.compile(
-    r"^\s*who(?:'s| is| are| was)\s+(?:our|the|your|my|their|[A-Z][\w&.-]*['’]s)(?!\w)|"
-    r"\bname of (?:our|the|your|my|their)\b|\bwhat(?:'s| is) the name\b", re.I)
-
-
 #: column names whose cells name a person or a role: a table row under one answers "who"
 _WHO_COLUMN = re.compile(r"\b(?:approver|owner|contact|responsible|person|who|role|"
                          r"decides|signs|approved by|owned by|contact person)\b", re.I)
@@ -752,8 +474,8 @@ def _gives_name(question: str, unit: Unit,
     a document's title ("Information Security Policy") name no one, and a job title does not
     say who holds it ("Who is our Head of Marketing?")."""
     asked = question.lower()
-    asks = _WHO_HOLDS.search(question)
-    role = _WORD.findall(question[asks.end():])[:5] if asks is not None else []
+    asks = WHO_HOLDS.search(question)
+    role = WORD.findall(question[asks.end():])[:5] if asks is not None else []
     holder = any(w.lower() in _ROLE_WORDS for w in role)
     if unit.is_row and _WHO_COLUMN.search(unit.header) and not holder:
         return True  # "Up to EUR 500 | Line manager" under "… | Approver | …"
@@ -762,7 +484,7 @@ def _gives_name(question: str, unit: Unit,
     for m in _PERSONISH.finditer(unit.display()):
         words = [w.strip("'’").removesuffix("'s") for w in m.group(0).lower().split()]
         if " " in m.group(0):
-            while words and words[0] in _NOT_NAMES_LOWER:
+            while words and words[0] in NOT_NAMES_LOWER:
                 words.pop(0)
             if len(words) < 2 or words[-1] in _THING_WORDS:
                 continue
@@ -779,9 +501,6 @@ def _gives_name(question: str, unit: Unit,
     return False
 
 
-#: "Which pension fund …?": the answer is something particular ("where" is not: "in the key
-#: safe next to the garage entrance" names a place without a name)
-_WHICH = re.compile(r"^\s*(?:(?:in|on|at|from|to|for|with|by|under|through) )?which\b", re.I)
 #: a code, a version or room number, an address, a quoted name or a menu path; not a plain
 #: quantity ("15 percent" says how much, not which)
 _SPECIFIC = re.compile(r"\b\d+(?:\.\d+)+\b|[\w.+-]+@[\w-]+\.\w+|https?://|[\"“”`‘«»>/]|"
@@ -796,14 +515,11 @@ def _names_something(question: str, text: str) -> bool:
     asked = question.lower()
     if _SPECIFIC.search(text):
         return True
-    words = _WORD.findall(text)
-    return any(w[0].isupper() and w not in _NOT_NAMES and w.lower() not in asked
+    words = WORD.findall(text)
+    return any(w[0].isupper() and w not in NOT_NAMES and w.lower() not in asked
                for i, w in enumerate(words) if i > 0 and words[i - 1] not in {".", ":"})
 
 
-_ASKS_CHANGE = re.compile(r"\b(?:increas|decreas|grow|grew|chang|rise|rose|risen|fall|fell|"
-                          r"drop|declin|improv|compar|differ|more than|less than|up|down|"
-                          r"by how much)", re.I)
 _CHANGE = re.compile(r"\b(?:increased|decreased|grew|rose|fell|declined|dropped|was up|"
                      r"was down|went up|went down)\s+(?:by\s+)?(?:approximately\s+|about\s+)?"
                      r"(?:[$€£]|eur|usd|chf|gbp)?\s?\d", re.I)
@@ -855,15 +571,15 @@ class ExtractiveAnswerer:
         weight = {t: math.log(1 + total / (1 + df[t])) for t in asked}
         whole = sum(weight.values())
         # What the question singles out must be named by the unit or its context.
-        codes = _codes(question)
-        names = _names(question) - codes
+        codes = codes_in(question)
+        names = names_in(question) - codes
         everywhere = " ".join(f"{u.display()} {u.context}" for u in units).lower()
-        listed_names = {w for w in names if _has(w, everywhere)}
+        listed_names = {w for w in names if has(w, everywhere)}
         # a name most units carry (the company's city, the product of a manual) is the topic
         # of the sources, not what the question singles out among them
         # (and a name the sources use as an e-mail or web domain is the organisation's own)
         topical = {w for w in listed_names
-                   if sum(_has(w, f"{u.display()} {u.context}".lower()) for u in units)
+                   if sum(has(w, f"{u.display()} {u.context}".lower()) for u in units)
                    > 0.3 * total or re.search(rf"[@./]{re.escape(w)}\.", everywhere)}
         must = codes | (listed_names - topical)
         background = topical | {m.lower() for m in re.findall(r"[@./]([A-Za-z]+)\.", everywhere)}
@@ -871,11 +587,11 @@ class ExtractiveAnswerer:
         wanted = answer_type(question)
         # a question for an amount or figure that does not ask how it changed
         asks_level = (wanted is not None and wanted[0] in ("money", "number")
-                      and not _ASKS_CHANGE.search(question))
-        wants_name = bool(_WHO.search(question)) and not _WHO_QUALIFIES.match(question)
-        wants_specific = wanted is None and bool(_WHICH.match(question))
+                      and not ASKS_CHANGE.search(question))
+        wants_name = bool(WHO.search(question)) and not WHO_QUALIFIES.match(question)
+        wants_specific = wanted is None and bool(WHICH.match(question))
         figures = question_figures(question)
-        about = _content_terms(question)
+        about = content_terms(question)
         coverage: list[float] = []
         allowed: list[bool] = []
         for u, ts, cs in zip(units, unit_terms, context_terms, strict=True):
@@ -888,15 +604,15 @@ class ExtractiveAnswerer:
             # a row "for all other locations" stands for the names no source lists
             # ("Madrid"): their words count as covered by it
             stands_for = (sum(weight.get(t, 0.0) for w in unlisted for t in set(terms(w)))
-                          if unlisted and u.is_row and _OTHER_ROW.match(
+                          if unlisted and u.is_row and OTHER_ROW.match(
                               u.cells[0] if u.cells else u.text) else 0.0)
             coverage.append((own + (0.8 if u.is_row else 0.5) * near + stands_for
                              + (max(weight.values()) if fits_range else 0.0)) / whole)
             seen = f"{u.display()} {u.context}".lower()
-            ok = all(_has(w, seen) for w in must)
+            ok = all(has(w, seen) for w in must)
             # a name that no source lists: only a row "for all other ..." can answer
             if ok and unlisted:
-                ok = u.is_row and bool(_OTHER_ROW.match(u.cells[0] if u.cells else u.text))
+                ok = u.is_row and bool(OTHER_ROW.match(u.cells[0] if u.cells else u.text))
             # a row for a range that holds none of the question's figures ("EUR 2,500.01
             # to EUR 10,000" for a EUR 450 trip) is the answer for other values
             if ok and figures and u.is_row and not fits_range and states_range(u.display()):

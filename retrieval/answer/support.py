@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from retrieval.answer.asks import answer_type, question_codes, says
 from retrieval.answer.citations import cited_numbers, sentences_of
-from retrieval.answer.extractive import answer_type, question_codes, says
 from retrieval.bm25 import terms
 from retrieval.text import fold, word_set
 

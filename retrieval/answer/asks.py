@@ -1,0 +1,239 @@
+"""What a question asks for and what it singles out, read from its words alone.
+
+The kind of answer it wants (a figure, a clock time, a date, an amount, a phone number, a
+name), the codes, years and names it singles out ("L8", "EL-440", "2027", "Graz"), its own
+topic words, the figures it gives ("seven years", "EUR 450") and the ranges that hold them,
+and the forms of "who" and "which" questions. The offline answerer
+(``retrieval.answer.extractive``) and the support check (``retrieval.answer.support``) use
+these to judge whether a passage can answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from retrieval.bm25 import terms
+from retrieval.text import word_set
+
+# What kind of answer a question asks for, and what a passage must hold to give it. A passage
+# that cannot hold the answer ("call the emergency number 112" for "what is the phone number
+# of ...") is not picked, however many words it shares with the question. The first kind that
+# the question asks for wins: "when" before "salary" ("When do the new salaries take effect?").
+# Ordinals ("the second floor") are not counts: "how many desks?" is not answered by them.
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                 r"half|twice|once|double")
+_MONTHS = r"jan\w*|feb\w*|mar\w*|apr\w*|may|jun\w*|jul\w*|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*"
+ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
+    ("phone", re.compile(r"\b((tele)?phone|mobile|fax) (number|no)\b|\bhotline\b|\bfax\b|"
+                         r"\bnumber (to|should I|do I) (call|dial|ring)\b", re.I),
+     re.compile(r"\+?\d(?:[ ()/-]?\d){6,}")),
+    ("email", re.compile(r"\b(e-?mail address(es)?|(which|what) (mailbox|e-?mail)(es)?|"
+                         r"mailbox address)\b", re.I),
+     re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")),
+    ("clock", re.compile(r"\b(what time|until what time|at what time|from what time|"
+                         r"what are the (opening|office) hours)\b", re.I),
+     re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b|\b(noon|midday|midnight)\b",
+                re.I)),
+    ("time", re.compile(r"\b(when|what time|until what time|(which|what) (day|date|month|year)|"
+                        r"what date|deadline|how soon|by when)\b", re.I),
+     re.compile(rf"\b\d{{1,2}}[:.]\d{{2}}\b|\b(19|20)\d{{2}}\b|\b({_MONTHS})\b|\b(monday|"
+                rf"tuesday|wednesday|thursday|friday|saturday|sunday|day|days|week|weeks|"
+                rf"month|months|year|years|hour|hours|minute|minutes|seconds)\b|"
+                rf"\b\d+(st|nd|rd|th)\b", re.I)),
+    ("money", re.compile(r"\b(price|prices|cost|costs|revenue|revenues|sales|salary|salaries|"
+                         r"budget|fee|fees|allowance|per diem|spend|turnover|profit|income|"
+                         r"how much (money|does|do|is|are|will|can|would))\b", re.I),
+     re.compile(r"(eur|usd|chf|gbp|dollars?|euros?|[€$£])\s?\(?\d|\d[\d,.]*\s?(eur|usd|chf|"
+                r"gbp|[€$£%]|percent|million|billion|k\b)", re.I)),
+    ("number", re.compile(r"\b(how (many|long|often|far|old|big|large|high|fast|much)|"
+                          r"what (percentage|percent|share|number|size|ratio|rate)|"
+                          r"number of)\b", re.I),
+     re.compile(rf"(?<![\w.])\d+([.,]\d+)*(?![\w])|\b({_NUMBER_WORDS})\b", re.I)),
+)
+
+
+#: a yes/no question: it starts with an auxiliary verb and asks nothing with a wh-word
+_YES_NO = re.compile(r"^\s*(?:do|does|did|can|could|is|are|am|was|were|will|would|should|"
+                     r"shall|may|might|must|have|has|had)\b", re.I)
+_WH_WORD = re.compile(r"\b(?:how|what|when|which|who|whom|whose|where|why)\b", re.I)
+
+
+def answer_type(question: str) -> tuple[str, re.Pattern[str]] | None:
+    """The kind asked for first: a question's own question word comes before the words of
+    its clauses ("How big is the canary group when I roll out firmware?" asks for a size,
+    "Who do I ask about salaries?" for a name, not a time or an amount). Ties go to the
+    kind listed first."""
+    if _YES_NO.match(question) and not _WH_WORD.search(question):
+        return None  # "Do we get a 13th month's salary?" is answered "No. … twelve …"
+    found: list[tuple[int, int, str, re.Pattern[str]]] = []
+    for order, (name, asks, holds) in enumerate(ANSWER_TYPES):
+        m = asks.search(question)
+        if m is not None:
+            found.append((m.start(), order, name, holds))
+    if not found:
+        return None
+    start, _, name, holds = min(found)
+    who = WHO.search(question)
+    if who is not None and who.start() < start:
+        return None  # a name is asked for: ``_gives_name`` checks it
+    return name, holds
+
+
+# -- what a question singles out ------------------------------------------------------------
+#: a code, level, model, version or year: letters and digits together ("L8", "E306",
+#: "EL-440", "RS-232", "P5"), a year, or a dotted version ("5.0")
+CODE = re.compile(r"(?<![\w-])(?:[A-Za-z][\w-]*\d[\w-]*|(?:19|20)\d{2})(?![\w-])|"
+                   r"\b(?:firmware|version|release)\s+v?(\d+(?:\.\d+)+)\b", re.I)
+#: a capitalised word inside a sentence that is not part of a longer capitalised phrase: the
+#: name of a place, a person or a thing ("Graz"); phrases ("Travel Desk") are matched as words
+WORD = re.compile(r"[\w'’-]+|[^\w\s]")
+#: capitalised words that are not names of anything a table or a passage would single out
+NOT_NAMES = word_set("""I I'm I've The A An In On At For With From By And Or But If When
+Where What Which Who How Why Yes No Not This That These Those It Its They Their There Can Do
+Does Is Are Please Q A Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
+February March April May June July August September October November December""")
+NOT_NAMES_LOWER = frozenset(w.lower() for w in NOT_NAMES)
+#: words any question may use that say nothing of what it is about
+_QUESTION_WORDS = frozenset(terms("""how many much what which who whom whose when where why can
+could do does did get gets got pay paid need needs take use find long often day days company
+our my i we is are the a an there any give tell allowed have has must should will would may
+might want like know mean means differ difference kind sort who's what's where's
+when's how's it's"""))
+
+
+def content_terms(question: str) -> set[str]:
+    """The words that say what a question is about: not its codes, years or names (those
+    are checked on their own), not question words."""
+    named: set[str] = set()
+    # a code's own words count with it: "firmware" of "firmware 3.4"
+    for x in [m.group(0) for m in CODE.finditer(question)] + sorted(names_in(question)):
+        named |= set(terms(x))
+    return {t for t in terms(question) if t not in _QUESTION_WORDS and t not in named
+            and len(t) > 1 and not t.isdigit()}
+#: a table row that stands for every value the table does not list ("All other locations")
+OTHER_ROW = re.compile(r"^\s*(?:all|any|every)?\s*(?:other|others|rest|remaining)\b", re.I)
+
+
+def question_codes(text: str) -> set[str]:
+    """The codes, levels, models, versions and years a text names, in lower case."""
+    return codes_in(text)
+
+
+def says(word: str, text: str) -> bool:
+    """``text`` (lower case) names ``word``, or a range of codes that holds it."""
+    return has(word, text)
+
+
+def codes_in(text: str) -> set[str]:
+    return {(m.group(1) or m.group(0)).lower().rstrip(".-") for m in CODE.finditer(text)}
+
+
+def names_in(question: str) -> set[str]:
+    words = WORD.findall(question)
+    found = set()
+    for i, w in enumerate(words):
+        if i == 0 or not w[0].isupper() or words[i - 1] in {".", "?", "!", ":"}:
+            continue
+        if not (len(w) > 1 and w[1].islower()) or w in NOT_NAMES:
+            continue
+        near = [words[j] for j in (i - 1, i + 1) if 0 <= j < len(words)]
+        if any(x[0].isupper() and x not in NOT_NAMES for x in near):
+            continue  # part of a capitalised phrase ("Travel Desk"): matched as words
+        if "-" in w or any(ch.isupper() for ch in w[1:]):
+            continue  # "Wi-Fi", "EdgeLink": a technical term, matched as a word
+        found.add(re.sub(r"['’]s$", "", w).lower())
+    return found
+
+
+_CODE_PARTS = re.compile(r"([a-z][a-z-]*?)-?(\d+)$")
+
+
+def has(word: str, text: str) -> bool:
+    """``word`` occurs in ``text`` (lower case) as a whole word, give or take a plural "s".
+    A code with a number is also held by a range of its kind: "L2" by "L1-L3"."""
+    stem = re.escape(word[:-1] if word.endswith("s") and len(word) > 3 else word)
+    if re.search(rf"(?<![\w-]){stem}(?:s|'s|’s)?(?![\w-]|\.\d)", text):
+        return True
+    parts = _CODE_PARTS.match(word)
+    if parts is None:
+        return False
+    prefix, number = re.escape(parts.group(1)), int(parts.group(2))
+    for m in re.finditer(rf"(?<![\w-]){prefix}-?(\d+)\s*(?:-|–|to|until)\s*(?:{prefix}-?)?"
+                         rf"(\d+)(?![\w-])", text):
+        if int(m.group(1)) <= number <= int(m.group(2)):
+            return True
+    return False
+
+
+_WORD_NUMBERS = {w: i for i, w in enumerate(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+     "eleven", "twelve"])}
+_FIGURE = r"(\d[\d,]*(?:\.\d+)?)\s*(k\b)?"
+_RANGES = (
+    (re.compile(rf"{_FIGURE}\s*(?:to|-|–|until)\s*(?:eur|usd|chf|gbp|[€$£])?\s*{_FIGURE}", re.I),
+     "between"),
+    (re.compile(rf"{_FIGURE}\s*(?:\w+\s)?(?:or more|and more|or longer|or above|\+)", re.I),
+     "from"),
+    (re.compile(rf"(?:more than|over|above|from|at least)\s*(?:eur|usd|chf|gbp|[€$£])?\s*"
+                rf"{_FIGURE}", re.I), "from"),
+    (re.compile(rf"(?:up to|less than|under|below|at most|maximum of)\s*"
+                rf"(?:eur|usd|chf|gbp|[€$£])?\s*{_FIGURE}", re.I), "to"),
+)
+
+
+def _value(digits: str, k: str | None) -> float:
+    return float(digits.replace(",", "")) * (1000 if k else 1)
+
+
+def question_figures(question: str) -> list[float]:
+    """The figures a question gives ("seven years", "EUR 450", "6k")."""
+    found = [_value(m.group(1), m.group(2))
+             for m in re.finditer(rf"(?<![\w.-]){_FIGURE}(?![\w-])", question, re.I)]
+    found += [float(_WORD_NUMBERS[w]) for w in re.findall(r"[a-z]+", question.lower())
+              if w in _WORD_NUMBERS]
+    return found
+
+
+def in_range(figures: Sequence[float], text: str) -> bool:
+    """A figure of the question falls in a range the text states: 7 in "6 to 9 years", 450
+    in "Up to EUR 500", 12 in "10 years or more". A row for a range answers for each value."""
+    for pattern, kind in _RANGES:
+        for m in pattern.finditer(text):
+            low = _value(m.group(1), m.group(2))
+            high = _value(m.group(3), m.group(4)) if kind == "between" else low
+            for x in figures:
+                if ((kind == "between" and low <= x <= high) or (kind == "from" and x >= low)
+                        or (kind == "to" and x <= low)):
+                    return True
+    return False
+
+
+def states_range(text: str) -> bool:
+    return any(pattern.search(text) for pattern, _ in _RANGES)
+
+
+WHO = re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:who|whom) (?:is|are|do|does|should|can|to)\b|"
+                  r"\bname of\b|\bwhat(?:'s| is) the name\b|\bwhich (?:\w+ )?(?:person|"
+                  r"technician|engineer|employee|colleague|manager|contact|member|people)\b",
+                  re.I)
+#: "Who gets a company credit card?" asks which people qualify ("employees who travel more
+#: than six times a year"), not for a name
+WHO_QUALIFIES = re.compile(r"^\s*who (?:gets|get|receives|qualifies|is eligible|are eligible|"
+                            r"is entitled|are entitled)\b", re.I)
+
+#: "who is our Head of IT?", "the name of the office manager": the question asks who holds a
+#: role, so a role ("the Managing Director") does not answer it, only a person's name does
+WHO_HOLDS = re.compile(
+    r"^\s*who(?:'s| is| are| was)\s+(?:our|the|your|my|their|[A-Z][\w&.-]*['’]s)(?!\w)|"
+    r"\bname of (?:our|the|your|my|their)\b|\bwhat(?:'s| is) the name\b", re.I)
+
+
+#: "Which pension fund …?": the answer is something particular ("where" is not: "in the key
+#: safe next to the garage entrance" names a place without a name)
+WHICH = re.compile(r"^\s*(?:(?:in|on|at|from|to|for|with|by|under|through) )?which\b", re.I)
+
+#: a question about how an amount changed, not what it was
+ASKS_CHANGE = re.compile(r"\b(?:increas|decreas|grow|grew|chang|rise|rose|risen|fall|fell|"
+                         r"drop|declin|improv|compar|differ|more than|less than|up|down|"
+                         r"by how much)", re.I)
