@@ -538,12 +538,13 @@ class ExtractiveAnswerer:
     # every question with threshold 0 (the rules above still refuse), record the best score,
     # then for t = 0.20, 0.22, ... 0.68 count an answer as refused when its score < t and
     # compute correctness (answerable items), refusal accuracy (unanswerable items) and false
-    # refusals. The goal "refusal accuracy >= 0.90" costs too much correctness here (t = 0.54:
-    # correctness 0.58, false refusals 0.37), so the threshold kept is the one with the best
-    # correctness + refusal accuracy among those with false refusals <= 0.10. Sweep (Dec 2026,
-    # 354 items): t 0.30: 0.770/0.469/0.052 · 0.34: 0.767/0.612/0.082 · 0.36: 0.764/0.633/
-    # 0.098 (kept) · 0.38: 0.754/0.673/0.118 · 0.42: 0.744/0.755/0.151 · 0.50: 0.649/0.857/
-    # 0.285 · 0.54: 0.577/0.898/0.370 (correctness / refusal accuracy / false refusals).
+    # refusals (``python -m bench.refusal_sweep``). The goal "refusal accuracy >= 0.90" costs
+    # too much correctness here (t = 0.52: correctness 0.65, false refusals 0.30), so the
+    # threshold kept is the one with the best correctness + refusal accuracy among those with
+    # false refusals <= 0.10. Sweep (Dec 2026, 372 items): t 0.30: 0.826/0.700/0.050 · 0.34:
+    # 0.817/0.740/0.078 · 0.36: 0.817/0.780/0.084 (kept) · 0.38: 0.801/0.780/0.106 · 0.42:
+    # 0.786/0.820/0.137 · 0.50: 0.683/0.900/0.264 (correctness / refusal accuracy / false
+    # refusals).
     def __init__(self, embedder: Embedder, *, threshold: float = 0.36, max_picks: int = 2,
                  max_units: int = 8, max_sources: int = 5) -> None:
         self.embedder = embedder
