@@ -266,7 +266,8 @@ def build(args: argparse.Namespace, src: Source, target: Path) -> None:
     every document), so the adapter builds the graph whenever ``build_after`` unindexed
     points have piled up and segments stay at most ``SEGMENT_POINTS``. ``once``: everything
     written first, then one build (a migrated or re-indexed large index): one big segment."""
-    from retrieval.adapters.qdrant_embedded import DenseSearch, EmbeddedQdrantStore
+    from retrieval.adapters.qdrant_embedded import EmbeddedQdrantStore
+    from retrieval.store.dense_search import DenseSearch
 
     once = args.build == "once"
     store = EmbeddedQdrantStore(target, DenseSearch(build_after=0) if once else DenseSearch())

@@ -122,7 +122,8 @@ def build_index(settings: Settings) -> VectorIndex:
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
         return VectorIndex(QdrantServerStore(settings.collection, url=settings.qdrant_url,
                                              api_key=key, timeout_s=settings.qdrant_timeout_s))
-    from retrieval.adapters.qdrant_embedded import DenseSearch, EmbeddedQdrantStore
+    from retrieval.adapters.qdrant_embedded import EmbeddedQdrantStore
+    from retrieval.store.dense_search import DenseSearch
 
     dense = DenseSearch(exact_below=settings.exact_search_below, hnsw_ef=settings.hnsw_ef,
                         build_after=settings.index_build_after)

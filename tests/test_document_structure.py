@@ -14,6 +14,7 @@ from ingest.document import ParsedDocument
 from ingest.pipeline import Ingestor
 from retrieval.search.doc_aliases import aliases, initials, organisations, symbols
 from retrieval.search.intent import statement_queries
+from retrieval.types import DocStatus, DocumentRecord
 from tests.pdfs import write_pdf
 
 
@@ -104,19 +105,19 @@ def test_a_document_is_found_by_its_trading_symbol_not_in_its_file_name(
     assert "Consolidated Statement of Cash Flows" in first.section
 
 
+def _named_file(doc_id: str, source: str) -> DocumentRecord:
+    return DocumentRecord(doc_id, source, source, "1", DocStatus.INDEXED, "", 1, 1, (),
+                          ("everyone",), "", "", 1, "")
+
+
 def test_a_question_naming_a_year_names_that_periods_document() -> None:
     from retrieval.search.doc_names import DocumentMatcher
-    from retrieval.types import DocStatus, DocumentRecord
 
-    def record(doc_id: str, source: str) -> DocumentRecord:
-        return DocumentRecord(doc_id, source, source, "1", DocStatus.INDEXED, "", 1, 1, (),
-                              ("everyone",), "", "", 1, "")
-
-    records = [record("old", "NORTHWIND_2018_annual.pdf"),
-               record("mid", "NORTHWIND_2020_annual.pdf"),
-               record("new", "NORTHWIND_2022_annual.pdf"),
-               record("q2", "NORTHWIND_2023Q2_interim.pdf"),
-               record("other", "CONTOSO_2018_annual.pdf")]
+    records = [_named_file("old", "NORTHWIND_2018_annual.pdf"),
+               _named_file("mid", "NORTHWIND_2020_annual.pdf"),
+               _named_file("new", "NORTHWIND_2022_annual.pdf"),
+               _named_file("q2", "NORTHWIND_2023Q2_interim.pdf"),
+               _named_file("other", "CONTOSO_2018_annual.pdf")]
     # the newer reports call themselves by a ticker the 2018 cover lacks
     matcher = DocumentMatcher(records, {"new": ["NWD"], "q2": ["NWD"]})
     asked = "What were NWD (Northwind) accounts payable at the end of FY2018?"
@@ -133,17 +134,12 @@ def test_a_question_naming_a_year_names_that_periods_document() -> None:
 
 def test_a_fiscal_year_question_names_the_years_report_not_a_quarters() -> None:
     from retrieval.search.doc_names import DocumentMatcher
-    from retrieval.types import DocStatus, DocumentRecord
 
-    def record(doc_id: str, source: str) -> DocumentRecord:
-        return DocumentRecord(doc_id, source, source, "1", DocStatus.INDEXED, "", 1, 1, (),
-                              ("everyone",), "", "", 1, "")
-
-    matcher = DocumentMatcher([record("year", "FABRIKAM_2023_annual.pdf"),
-                               record("q2", "FABRIKAM_2023Q2_interim.pdf"),
-                               record("q4", "FABRIKAM_2023Q4_results.pdf"),
-                               record("other", "CONTOSO_2023_annual.pdf"),
-                               *(record(f"t{y}", f"TAILSPIN_{y}_annual.pdf")
+    matcher = DocumentMatcher([_named_file("year", "FABRIKAM_2023_annual.pdf"),
+                               _named_file("q2", "FABRIKAM_2023Q2_interim.pdf"),
+                               _named_file("q4", "FABRIKAM_2023Q4_results.pdf"),
+                               _named_file("other", "CONTOSO_2023_annual.pdf"),
+                               *(_named_file(f"t{y}", f"TAILSPIN_{y}_annual.pdf")
                                  for y in range(2019, 2023))])
     assert [m.doc_id for m in matcher.named("Did Fabrikam's gross margin improve in FY2023?")
             ] == ["year"]

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.adapters.qdrant_embedded import DenseSearch, EmbeddedQdrantStore, IndexBuild
+from retrieval.adapters.qdrant_embedded import EmbeddedQdrantStore, IndexBuild
 from retrieval.bm25 import Bm25Encoder
+from retrieval.store.dense_search import DenseSearch
 from retrieval.store.index import VectorIndex
 from retrieval.store.points import HybridQuery, IndexedChunk, SearchFilter
 from retrieval.types import Chunk, Hit, SparseVector

@@ -41,6 +41,14 @@ import qdrant_edge as qe
 
 from retrieval.errors import IndexError_
 from retrieval.ports import PointStore
+from retrieval.store.dense_search import (
+    ACORN_BELOW,
+    DEFAULT_SEARCH,
+    HNSW_EF_CONSTRUCT,
+    HNSW_M,
+    DenseSearch,
+    kb_of_vectors,
+)
 from retrieval.store.points import (
     DENSE,
     INDEXED_FIELDS,
@@ -72,26 +80,6 @@ MIN_FREE_BYTES = 80 * 2**20
 
 
 @dataclass(frozen=True)
-class DenseSearch:
-    """How dense vectors are searched and when the approximate index is built.
-
-    Defaults measured with ``bench/scale_bench.py`` (MiniLM vectors, 100k–1M chunks)."""
-
-    #: Below this many points dense search is exact: a few ms, and exactly the nearest.
-    exact_below: int = 20_000
-    #: HNSW candidate list per search (and segment); raised to the prefetch depth when that
-    #: is larger. At 1M chunks: 128 found 99.1% of the exact top 10, 256 found 99.7%, for a
-    #: few ms more; ACORN's filtered walks get slower as it grows.
-    hnsw_ef: int = 256
-    #: Quantized candidates fetched per wanted hit, then rescored with the float vectors
-    #: (int8 scores alone reorder near-ties); 4 recalled no more than 2 at 100k.
-    oversampling: float = 2.0
-    #: Unindexed points (written since the last build) that make a write or a flush build
-    #: the index; 0: only ``optimize`` builds it.
-    build_after: int = 50_000
-
-
-@dataclass(frozen=True)
 class IndexState:
     points: int
     #: dense vectors in HNSW-indexed segments (the rest are scanned exactly)
@@ -108,12 +96,6 @@ class IndexBuild:
     after: IndexState
 
 
-#: Filter selectivity (share of points a filter keeps) below which ACORN is used (Qdrant's
-#: default).
-ACORN_BELOW = 0.4
-#: Graph degree and build-time candidate list (Qdrant's defaults are 16 and 100).
-HNSW_M = 16
-HNSW_EF_CONSTRUCT = 128
 #: Largest segment, sized in float32 dense vectors, so "points" only roughly: the engine
 #: counts the sparse vectors too, and MiniLM + BM25 segments end up at 50–65k points (21
 #: segments at 1M). One build step rebuilds at most one segment, which bounds its pause
@@ -121,11 +103,6 @@ HNSW_EF_CONSTRUCT = 128
 #: small graphs also found more of the true neighbours than one big one: at 1M, recall@10
 #: 0.997 against 0.95 at the same hnsw_ef.
 SEGMENT_POINTS = 100_000
-
-
-def _kb(points: int, dimension: int) -> int:
-    """The engine sizes its thresholds in KB of float32 vectors; 0 would mean "never"."""
-    return max(1, -(-points * dimension * 4 // 1024))
 
 
 def engine_config(dimension: int, dense: DenseSearch) -> qe.EdgeConfig:
@@ -136,7 +113,7 @@ def engine_config(dimension: int, dense: DenseSearch) -> qe.EdgeConfig:
     applies it per segment too: a smaller segment gets no graph, and a filtered search that
     leaves fewer points in a segment scans them exactly (through the keyword index) instead
     of walking the graph; no extra per-group graph is built below it either."""
-    small = _kb(dense.exact_below, dimension)
+    small = kb_of_vectors(dense.exact_below, dimension)
     return qe.EdgeConfig(
         vectors={DENSE: qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)},
         sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
@@ -147,7 +124,8 @@ def engine_config(dimension: int, dense: DenseSearch) -> qe.EdgeConfig:
         quantization_config=qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8,
                                                         quantile=0.99, always_ram=True),
         optimizers=qe.EdgeOptimizersConfig(indexing_threshold=small,
-                                           max_segment_size=_kb(SEGMENT_POINTS, dimension)),
+                                           max_segment_size=kb_of_vectors(SEGMENT_POINTS,
+                                                                          dimension)),
     )
 
 
@@ -202,7 +180,7 @@ def _sparse(v: SparseVector) -> qe.SparseVector:
 
 
 class EmbeddedQdrantStore(PointStore):
-    def __init__(self, path: Path, dense: DenseSearch = DenseSearch()) -> None:
+    def __init__(self, path: Path, dense: DenseSearch = DEFAULT_SEARCH) -> None:
         self.location = str(path)
         #: may be replaced while open (the scale bench compares exact with approximate)
         self.dense = dense

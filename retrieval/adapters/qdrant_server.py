@@ -7,10 +7,11 @@ deployment with another catalog cannot write incomparable vectors into the same 
 
 Dense search follows the embedded adapter (``qdrant_embedded``): a new collection gets an
 HNSW graph over int8 scalar-quantized vectors, searched with rescoring by the float vectors,
-and exact scanning where that is cheap. The server's background optimizer builds the graph
-only for segments above ``EXACT_BELOW`` points (its indexing threshold), and a plain segment
-is always scanned exactly, so a small collection keeps exact results without a count per
-query. A collection created before keeps its own config (and gets the same search params).
+and exact scanning where that is cheap, with the same figures (``retrieval.store.
+dense_search``). The server's background optimizer builds the graph only for segments above
+``exact_below`` points (its indexing threshold), and a plain segment is always scanned
+exactly, so a small collection keeps exact results without a count per query. A collection
+created before keeps its own config (and gets the same search params).
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedR
 
 from retrieval.errors import IndexError_
 from retrieval.ports import PointStore
+from retrieval.store.dense_search import (
+    ACORN_BELOW,
+    DEFAULT_SEARCH,
+    HNSW_EF_CONSTRUCT,
+    HNSW_M,
+    kb_of_vectors,
+)
 from retrieval.store.points import (
     DENSE,
     INDEXED_FIELDS,
@@ -79,26 +87,13 @@ def _sparse(v: SparseVector) -> qm.SparseVector:
 
 
 EMBEDDER_KEY = "docqa_embedder"
-#: The same figures as the embedded adapter's ``DenseSearch`` defaults (measured there with
-#: bench/scale_bench.py); repeated, not imported, so the server path never loads qdrant-edge.
-EXACT_BELOW = 20_000
-HNSW_M = 16
-HNSW_EF_CONSTRUCT = 128
-HNSW_EF = 256
-OVERSAMPLING = 2.0
-ACORN_BELOW = 0.4
-
-
-def _kb(points: int, dimension: int) -> int:
-    """Qdrant sizes these thresholds in KB of float32 vectors; 0 would mean "never"."""
-    return max(1, -(-points * dimension * 4 // 1024))
 
 
 def _dense_params(depth: int) -> qm.SearchParams:
     # ACORN: a restrictive group filter leaves the graph in islands (see the embedded one).
-    return qm.SearchParams(hnsw_ef=max(HNSW_EF, depth),
-                           quantization=qm.QuantizationSearchParams(rescore=True,
-                                                                    oversampling=OVERSAMPLING),
+    return qm.SearchParams(hnsw_ef=max(DEFAULT_SEARCH.hnsw_ef, depth),
+                           quantization=qm.QuantizationSearchParams(
+                               rescore=True, oversampling=DEFAULT_SEARCH.oversampling),
                            acorn=qm.AcornSearchParams(enable=True, max_selectivity=ACORN_BELOW))
 
 
@@ -180,7 +175,7 @@ class QdrantServerStore(PointStore):
             dimension_mismatch(self.location, found.dimension, dimension)
             embedder_mismatch(self.location, found.embedder, embedder)
             return
-        small = _kb(EXACT_BELOW, dimension)
+        small = kb_of_vectors(DEFAULT_SEARCH.exact_below, dimension)
         self._call(
             "creating the collection", self._client.create_collection, self.collection,
             vectors_config={DENSE: qm.VectorParams(size=dimension, distance=qm.Distance.COSINE)},

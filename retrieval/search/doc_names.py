@@ -120,7 +120,9 @@ class DocumentMatcher:
         return len(self._names)
 
     def scores(self, question: str) -> list[DocMatch]:
-        asked = question_terms(question)
+        return self._scores(question_terms(question))
+
+    def _scores(self, asked: set[str]) -> list[DocMatch]:
         candidates = {d for t in asked for d in self._postings.get(t, ())}
         matches = []
         for doc_id in candidates:
@@ -139,7 +141,8 @@ class DocumentMatcher:
         """The documents the question names: those whose shared name terms are not a mere
         part of another document's ("3M 2018 and 2022" names both filings; "3M 2022" names
         one, since the 2018 filing shares only "3M" of it), scoring close to the best."""
-        matches = _for_the_period(self.scores(question), question_terms(question))
+        asked = question_terms(question)
+        matches = _for_the_period(self._scores(asked), asked)
         if _WHOLE_YEAR.search(question) and not _PART_OF_YEAR_ASKED.search(question):
             # "as of FY2023": the year's report, not a quarter's of the same name
             whole = [m for m in matches if m.doc_id not in self._partial]
