@@ -27,6 +27,7 @@ from evals.golden import load_golden
 from evals.run import RunOptions, build_answerer, evaluate
 from retrieval.answer.context import Source
 from retrieval.answer.extractive import Extract, ExtractiveAnswerer
+from retrieval.types import DocStatus
 
 MAX_FALSE_REFUSALS = 0.10
 
@@ -77,7 +78,14 @@ def main(argv: list[str] | None = None) -> int:
     from retrieval.settings import load_settings
 
     items = load_golden(args.dataset)
-    with open_services(load_settings()) as services:
+    settings = load_settings()
+    with open_services(settings) as services:
+        if not any(r.status == DocStatus.INDEXED for r in services.catalog.list()):
+            # an empty index refuses everything: its sweep would look like figures
+            print(f"error: no documents are indexed under {settings.data_dir}: index data/docs "
+                  "there first (docqa ingest data/docs/public --groups everyone; docqa ingest "
+                  "data/docs/hr --groups hr)", file=sys.stderr)
+            return 1
         answerer = build_answerer(services, RunOptions())
         recording = _Recording(answerer.extractive)
         answerer.extractive = recording

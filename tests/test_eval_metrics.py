@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,3 +110,14 @@ def test_a_key_fact_is_found_as_whole_words_in_any_form_of_a_duration() -> None:
     assert holds_fact("The learning budget is EUR 1,500 per year [1].", "EUR 1500")
     assert not holds_fact("Kept for 12 months [1].", "2 months")
     assert not holds_fact("EUR 150 per night [1].", "EUR 15")
+
+
+def test_the_refusal_sweep_refuses_to_calibrate_on_an_empty_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        embedder: Any) -> None:
+    from bench import refusal_sweep
+
+    monkeypatch.setenv("DOCQA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr("docqa.services.build_embedder", lambda settings: embedder)
+    assert refusal_sweep.main([]) == 1
+    assert "no documents are indexed" in capsys.readouterr().err
