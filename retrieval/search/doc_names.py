@@ -142,13 +142,8 @@ class DocumentMatcher:
         part of another document's ("3M 2018 and 2022" names both filings; "3M 2022" names
         one, since the 2018 filing shares only "3M" of it), scoring close to the best."""
         asked = question_terms(question)
-        matches = _for_the_period(self._scores(asked), asked)
-        if _WHOLE_YEAR.search(question) and not _PART_OF_YEAR_ASKED.search(question):
-            # "as of FY2023": the year's report, not a quarter's of the same name
-            whole = [m for m in matches if m.doc_id not in self._partial]
-            names = {t for m in whole for t in m.terms}
-            matches = [m for m in matches if m.doc_id not in self._partial
-                       or not set(m.terms) <= names]
+        matches = _for_the_whole_year(_for_the_period(self._scores(asked), asked), question,
+                                      self._partial)
         if not matches or matches[0].score < self._min_score:
             return []
         best = matches[0].score
@@ -187,3 +182,14 @@ def _for_the_period(matches: list[DocMatch], asked: set[str]) -> list[DocMatch]:
         dated = [m for m in dated if latest in m.terms]
     return [m for m in matches
             if m in dated or not (set(m.terms) - years) & names]
+
+
+def _for_the_whole_year(matches: list[DocMatch], question: str,
+                        partial: set[str]) -> list[DocMatch]:
+    """"As of FY2023" asks for the year's report, not a quarter's of the same name
+    (``partial``: documents whose names mark a quarter or half year), unless the question
+    asks about a part of the year."""
+    if not _WHOLE_YEAR.search(question) or _PART_OF_YEAR_ASKED.search(question):
+        return matches
+    names = {t for m in matches if m.doc_id not in partial for t in m.terms}
+    return [m for m in matches if m.doc_id not in partial or not set(m.terms) <= names]
