@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from retrieval.answer.asks import in_range, question_codes, question_figures, says
+from retrieval.answer.asks import (
+    in_range,
+    question_codes,
+    question_figures,
+    question_parts,
+    says,
+)
 from retrieval.answer.context import Source
 from retrieval.answer.extractive import Extract, ExtractiveAnswerer, ScoredUnit, units_of
 from retrieval.answer.support import check_support
@@ -382,3 +388,25 @@ def test_a_yes_no_question_asks_for_no_kind_of_figure(embedder: Any) -> None:
     text = "No. Northwind pays twelve monthly salaries. Salaries are paid at month end."
     found = answerer.answer("Do we get a 13th month's salary?", [source(1, text)])
     assert not found.refused and "twelve monthly salaries" in found.text()
+
+
+def test_each_part_of_a_two_part_question_is_answered(embedder: Any) -> None:
+    assert question_parts("When does the canteen open, and do I have to pay for coffee?") == (
+        "When does the canteen open", "do I have to pay for coffee?")
+    assert question_parts("What is the difference between the STD and LTE models?") is None
+    assert question_parts("How many days of leave and sick days do I get?") is None
+    answerer = ExtractiveAnswerer(embedder)
+    faq = ("Q: When is the summer party?\nA: On the last Friday of June at 17:00 in the "
+           "courtyard. The party takes four hours, is open to families and is catered by the "
+           "canteen team.\n\nQ: Where do I park?\nA: In the garage under building B.\n")
+    found = answerer.answer("When is the summer party, and how long does it take?",
+                            [source(1, faq)])
+    assert not found.refused
+    assert "last Friday of June" in found.text() and "four hours" in found.text()
+    # how long it takes is not when it is
+    assert "last Friday" in answerer.answer("When is the summer party?",
+                                            [source(1, faq)]).text()
+    # a part that nothing answers adds nothing: the other part is still answered
+    got = answerer.answer("When is the summer party, and who pays for the taxi home?",
+                          [source(1, faq)])
+    assert "last Friday of June" in got.text() and "garage" not in got.text()

@@ -237,3 +237,27 @@ WHICH = re.compile(r"^\s*(?:(?:in|on|at|from|to|for|with|by|under|through) )?whi
 ASKS_CHANGE = re.compile(r"\b(?:increas|decreas|grow|grew|chang|rise|rose|risen|fall|fell|"
                          r"drop|declin|improv|compar|differ|more than|less than|up|down|"
                          r"by how much)", re.I)
+
+
+# -- questions of two parts ------------------------------------------------------------------
+_WH = r"(?:how|what|what's|when|which|who|whom|whose|where|why|by when|until when)\b"
+_AUX = (r"(?:do|does|did|can|could|is|are|was|were|will|would|should|shall|may|must|have|"
+        r"has)\b")
+#: ", and how long …?", ", and do I have to pay?", " and when should I …?": a second question
+#: joined to the first (without a comma only a wh-word starts one: "X and Y" is one topic)
+_SECOND_QUESTION = re.compile(rf",\s*(?:and|or|but)\s+(?={_WH}|{_AUX})|\s(?:and|or)\s+(?={_WH})",
+                              re.I)
+
+
+def question_parts(question: str) -> tuple[str, str] | None:
+    """The two questions of "When are the all-hands meetings, and how long do they take?",
+    or None for a question of one part. Each part must ask something of its own: the first
+    has its own topic words, the second a question word or an auxiliary verb."""
+    m = _SECOND_QUESTION.search(question)
+    if m is None:
+        return None
+    first, second = question[:m.start()].strip(), question[m.end():].strip()
+    if not (content_terms(first) or codes_in(first) or names_in(first)) \
+            or len(WORD.findall(second)) < 2:
+        return None
+    return first, second

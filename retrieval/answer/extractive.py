@@ -54,6 +54,7 @@ from retrieval.answer.asks import (
     in_range,
     names_in,
     question_figures,
+    question_parts,
     states_range,
 )
 from retrieval.answer.context import Source
@@ -68,8 +69,17 @@ _CURRENCY = re.compile(r"\b(eur|usd|chf|gbp|dollars?|euros?|currency)\b|[€$£]
 _AMOUNT = re.compile(r"\d")
 
 
+#: how long something takes is not when it happens: "The meeting takes 45 minutes" does not
+#: answer "When is the meeting?" ("within 30 days of the trip" still does)
+_LENGTH = re.compile(r"\b(?:takes?|took|taking|lasts?|lasted|lasting)\s+(?:about |around |"
+                     r"roughly |up to |at most |at least |approximately )?(?:\d+(?:[.,]\d+)?|"
+                     r"an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|half an?)"
+                     r"[\s-]*(?:minutes?|hours?|days?|weeks?|months?|years?)\b", re.I)
+
+
 def _holds(wanted: tuple[str, re.Pattern[str]], unit: Unit) -> bool:
-    if wanted[1].search(unit.text):
+    text = _LENGTH.sub(" ", unit.text) if wanted[0] == "time" else unit.text
+    if wanted[1].search(text):
         return True
     # A table row holds an amount when it has figures and the currency is in a column name
     # or cell of its own ("Zurich | 65 | CHF", header "... | Currency").
@@ -533,6 +543,10 @@ def _states_change_only(text: str) -> bool:
     return bool(_CHANGE.search(text)) and not _LEVEL.search(text)
 
 
+#: words that stand for what the other part of a question names ("how long does one last?")
+_STAND_INS = word_set("one ones it its they them their this that these those")
+
+
 class ExtractiveAnswerer:
     # ``threshold`` (``Settings.refuse_below``) is calibrated on data/eval/golden.jsonl: answer
     # every question with threshold 0 (the rules above still refuse), record the best score,
@@ -560,7 +574,11 @@ class ExtractiveAnswerer:
                 for u in units_of(s, rank, headers.get(s.hit.chunk.doc_id, []))]
 
     def score(self, question: str, sources: Sequence[Source],
-              question_vector: np.ndarray | None = None) -> list[ScoredUnit]:
+              question_vector: np.ndarray | None = None, asks: str | None = None
+              ) -> list[ScoredUnit]:
+        """The units that may answer ``question``, best first. ``asks``: the part of it
+        whose kind of answer is wanted (one part of a two-part question), else all of it."""
+        asks = asks or question
         units = self.units(sources)
         asked = set(terms(question))
         if not units or not asked:
@@ -585,12 +603,12 @@ class ExtractiveAnswerer:
         must = codes | (listed_names - topical)
         background = topical | {m.lower() for m in re.findall(r"[@./]([A-Za-z]+)\.", everywhere)}
         unlisted = names - listed_names
-        wanted = answer_type(question)
+        wanted = answer_type(asks)
         # a question for an amount or figure that does not ask how it changed
         asks_level = (wanted is not None and wanted[0] in ("money", "number")
-                      and not ASKS_CHANGE.search(question))
-        wants_name = bool(WHO.search(question)) and not WHO_QUALIFIES.match(question)
-        wants_specific = wanted is None and bool(WHICH.match(question))
+                      and not ASKS_CHANGE.search(asks))
+        wants_name = bool(WHO.search(asks)) and not WHO_QUALIFIES.match(asks)
+        wants_specific = wanted is None and bool(WHICH.match(asks))
         figures = question_figures(question)
         about = content_terms(question)
         coverage: list[float] = []
@@ -624,9 +642,9 @@ class ExtractiveAnswerer:
             if ok and about and not about & (ts | cs):
                 ok = False
             if ok and wants_name:
-                ok = _gives_name(question, u, background)
+                ok = _gives_name(asks, u, background)
             elif ok and wants_specific and not u.is_row:
-                ok = _names_something(question, u.text)
+                ok = _names_something(asks, u.text)
             allowed.append(ok and not states_nothing(u.text))
         # Only the most promising units are embedded: the cost grows with their number.
         order = sorted((i for i in range(total) if allowed[i]),
@@ -655,6 +673,14 @@ class ExtractiveAnswerer:
     def answer(self, question: str, sources: Sequence[Source],
                question_vector: np.ndarray | None = None) -> Extract:
         scored = [s for s in self.score(question, sources, question_vector) if s.fits_type]
+        parts = question_parts(question)
+        if parts is not None:
+            # each part gets its own best unit (not a near one of the whole), and one part
+            # answered is an answer: the whole asks for the kind of its first part only
+            whole = scored[:1] if scored and scored[0].score >= self.threshold else []
+            picks = self._answer_parts(parts, sources, whole)
+            top = max((p.score for p in picks), default=scored[0].score if scored else 0.0)
+            return Extract(picks, top, not picks, question if picks else "")
         if not scored:
             return Extract([], 0.0, True)
         best = scored[0]
@@ -669,11 +695,33 @@ class ExtractiveAnswerer:
             if candidate.unit.text in {p.unit.text for p in picks}:
                 continue
             # A second unit joins when it is nearly as good, or when it answers another part
-            # of the question ("how long is probation, and what's the notice period?"): it
-            # covers question words the picks do not, and is still good.
+            # of the question ("how long is probation and notice?"): it covers question
+            # words the picks do not, and is still good.
             adds = (asked & set(terms(candidate.unit.display()))) - covered
             if candidate.score >= 0.9 * best.score or (
                     adds and candidate.score >= 0.75 * best.score):
                 picks.append(candidate)
                 covered |= adds
         return Extract(picks, best.score, False, question)
+
+    def _answer_parts(self, parts: tuple[str, str], sources: Sequence[Source],
+                      picks: list[ScoredUnit]) -> list[ScoredUnit]:
+        """A two-part question ("When are the all-hands meetings, and how long do they
+        take?") is answered part by part: a part whose best unit is not among the picks gets
+        it, when that unit holds the part's kind of answer, shares the part's own words (itself
+        or its context) and scores as an answer would."""
+        picked = {p.unit.text for p in picks}
+        for part, other in (parts, parts[::-1]):
+            own = content_terms(part) - _STAND_INS
+            # a part of fewer than two words of its own is read with the other part's words:
+            # "how long does one last?" is about the rounds the first part names, not about
+            # anything that lasts
+            read = part if len(own) >= 2 else f"{part} {other}"
+            best = next((s for s in self.score(read, sources, asks=part) if s.fits_type), None)
+            if (best is None or best.score < self.threshold or best.unit.text in picked
+                    or (own and not own & set(terms(f"{best.unit.display()} "
+                                                    f"{best.unit.context}")))):
+                continue
+            picks.append(best)
+            picked.add(best.unit.text)
+        return picks
