@@ -83,6 +83,18 @@ def test_it_refuses_what_the_documents_do_not_say(sample_services: Any) -> None:
     assert "could not find" in answer.text
 
 
+def test_half_an_answer_says_which_part_is_missing_and_is_not_supported(
+        sample_services: Any) -> None:
+    answer = sample_services.answerer(offline=True).ask(
+        "What is the hotel cap per night in Munich, and how many parrots live on the roof?")
+    assert not answer.refused and "175" in answer.text and answer.verified
+    assert not answer.supported  # no green badge for half an answer
+    assert any("how many parrots live on the roof?" in w for w in answer.warnings)
+    whole = sample_services.answerer(offline=True).ask(
+        "What is the hotel cap per night in Munich?")
+    assert whole.supported and not whole.warnings
+
+
 def test_a_reader_never_gets_text_of_a_document_of_another_group(sample_services: Any) -> None:
     hr_text = " ".join(c.text for r in sample_services.catalog.list() if "hr" in r.groups
                        for c in sample_services.index.chunks(r.doc_id))

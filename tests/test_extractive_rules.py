@@ -410,3 +410,4 @@ def test_each_part_of_a_two_part_question_is_answered(embedder: Any) -> None:
     got = answerer.answer("When is the summer party, and who pays for the taxi home?",
                           [source(1, faq)])
     assert "last Friday of June" in got.text() and "garage" not in got.text()
+    assert got.unanswered == ["who pays for the taxi home?"] and found.unanswered == []

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
@@ -174,6 +174,8 @@ class Extract:
     confidence: float
     refused: bool
     question: str = ""  # what the picks answer: a table row is said as a sentence about it
+    #: the parts of a two-part question that nothing answers, said to the reader
+    unanswered: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         """Each sentence of each pick carries its citation, before its closing stop ("... 14
@@ -678,9 +680,11 @@ class ExtractiveAnswerer:
             # each part gets its own best unit (not a near one of the whole), and one part
             # answered is an answer: the whole asks for the kind of its first part only
             whole = scored[:1] if scored and scored[0].score >= self.threshold else []
-            picks = self._answer_parts(parts, sources, whole)
+            picks, unanswered = self._answer_parts(parts, sources, whole)
             top = max((p.score for p in picks), default=scored[0].score if scored else 0.0)
-            return Extract(picks, top, not picks, question if picks else "")
+            if not picks:
+                return Extract([], top, True)
+            return Extract(picks, top, False, question, unanswered)
         if not scored:
             return Extract([], 0.0, True)
         best = scored[0]
@@ -705,12 +709,14 @@ class ExtractiveAnswerer:
         return Extract(picks, best.score, False, question)
 
     def _answer_parts(self, parts: tuple[str, str], sources: Sequence[Source],
-                      picks: list[ScoredUnit]) -> list[ScoredUnit]:
+                      picks: list[ScoredUnit]) -> tuple[list[ScoredUnit], list[str]]:
         """A two-part question ("When are the all-hands meetings, and how long do they
         take?") is answered part by part: a part whose best unit is not among the picks gets
         it, when that unit holds the part's kind of answer, shares the part's own words (itself
-        or its context) and scores as an answer would."""
+        or its context) and scores as an answer would. Returns the picks and the parts that
+        nothing answers."""
         picked = {p.unit.text for p in picks}
+        unanswered: list[str] = []
         for part, other in (parts, parts[::-1]):
             own = content_terms(part) - _STAND_INS
             # a part of fewer than two words of its own is read with the other part's words:
@@ -718,10 +724,13 @@ class ExtractiveAnswerer:
             # anything that lasts
             read = part if len(own) >= 2 else f"{part} {other}"
             best = next((s for s in self.score(read, sources, asks=part) if s.fits_type), None)
-            if (best is None or best.score < self.threshold or best.unit.text in picked
+            if best is not None and best.unit.text in picked:
+                continue  # a pick already answers this part
+            if (best is None or best.score < self.threshold
                     or (own and not own & set(terms(f"{best.unit.display()} "
                                                     f"{best.unit.context}")))):
+                unanswered.append(part)
                 continue
             picks.append(best)
             picked.add(best.unit.text)
-        return picks
+        return picks, unanswered

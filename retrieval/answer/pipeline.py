@@ -234,6 +234,8 @@ class Generated:
     quotes: dict[int, list[str]] = field(default_factory=dict)
     mode: AnswerMode = "extractive"
     usage: Usage = Usage()
+    #: parts of a two-part question the answer leaves out: it does not answer the question
+    unanswered: list[str] = field(default_factory=list)
 
 
 def reply_problem(text: str) -> str | None:
@@ -285,11 +287,16 @@ def stream_model(chat: ChatModel, context: PackedContext, options: AnswerOptions
 
 
 def extract(extractive: ExtractiveAnswerer, question: str, context: PackedContext,
-            found: SearchResult, out: Generated) -> Iterator[AnswerEvent]:
+            found: SearchResult, out: Generated, warnings: list[str]
+            ) -> Iterator[AnswerEvent]:
     picked = extractive.answer(question, context.sources, found.query_vector)
     for pick in picked.picks:
         out.quotes.setdefault(pick.unit.n, []).append(pick.unit.text)
     out.text = REFUSAL if picked.refused else picked.text()
+    out.unanswered = list(picked.unanswered)
+    for part in out.unanswered:  # half an answer must not read as a whole one
+        warnings.append(f"Part of the question was not found in the documents: "
+                        f"“{part.rstrip('?. ')}?”")
     yield AnswerEvent("delta", text=out.text)
 
 
@@ -355,7 +362,8 @@ class Answerer:
             yield from stream_model(self.chat, context, self.options, self.encoding, out,
                                     warnings, left)
         if out.mode != "llm":
-            yield from extract(self.extractive, standalone, context, got.found, out)
+            yield from extract(self.extractive, standalone, context, got.found, out,
+                               warnings)
         timings["generate"] = _ms(time.perf_counter() - t_generate)
         answer = verify(question, standalone, out, context, warnings)
         timings["total"] = _ms(time.perf_counter() - started)
@@ -385,4 +393,5 @@ def verify(question: str, standalone: str, out: Generated, context: PackedContex
                         + "; ".join(support.problems[:2]) + ". Check the sources.")
     return Answer(question, standalone, text, out.mode, citations,
                   context.numbered(mapping), out.usage, {}, refused, checked.verified,
-                  warnings=warnings, supported=support.supported and checked.verified)
+                  warnings=warnings,
+                  supported=support.supported and checked.verified and not out.unanswered)
