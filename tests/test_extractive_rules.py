@@ -411,3 +411,15 @@ def test_each_part_of_a_two_part_question_is_answered(embedder: Any) -> None:
                           [source(1, faq)])
     assert "last Friday of June" in got.text() and "garage" not in got.text()
     assert got.unanswered == ["who pays for the taxi home?"] and found.unanswered == []
+
+
+def test_a_sentence_is_read_with_the_one_it_continues(embedder: Any) -> None:
+    text = ("Technicians must carry a ZX-40 gas detector in the tank farm. The stores hand out "
+            "three detectors to every technician: one for the shift and two as spares.")
+    found = ExtractiveAnswerer(embedder).answer(
+        "How many ZX-40 detectors does a technician get?", [source(1, text)])
+    assert not found.refused and "three detectors" in found.text()
+    # only within its paragraph: a sentence after a heading does not continue the one before
+    units = units_of(source(1, "Tools\nTechnicians must carry a ZX-40 gas detector.\n\n"
+                                "Spares\nThe stores hand out three detectors per person."), 0)
+    assert "ZX-40" not in units[-1].context

@@ -39,6 +39,7 @@ import numpy as np
 
 from retrieval.answer.asks import (
     ASKS_CHANGE,
+    CODE,
     NOT_NAMES,
     NOT_NAMES_LOWER,
     OTHER_ROW,
@@ -78,7 +79,11 @@ _LENGTH = re.compile(r"\b(?:takes?|took|taking|lasts?|lasted|lasting)\s+(?:about
 
 
 def _holds(wanted: tuple[str, re.Pattern[str]], unit: Unit) -> bool:
-    text = _LENGTH.sub(" ", unit.text) if wanted[0] == "time" else unit.text
+    text = unit.text
+    if wanted[0] == "time":
+        text = _LENGTH.sub(" ", text)
+    elif wanted[0] == "number":  # the 40 of "ZX-40" or a year counts nothing
+        text = CODE.sub(" ", text)
     if wanted[1].search(text):
         return True
     # A table row holds an amount when it has figures and the currency is in a column name
@@ -298,13 +303,19 @@ def units_of(source: Source, rank: int, known_headers: Sequence[tuple[str, str]]
             # list items run together in one line ("– Offers ... – Salaries ...") are
             # separate statements: each is a unit of its own
             items = _BULLET.split(" ".join(paragraph))
-            for sentence in (x for item in items for x in split_sentences(item.strip())):
-                if _is_question(sentence):
-                    # an FAQ's question is what the answer after it is about: "On the first
-                    # Thursday at 15:00 CET" answers "When are the all-hands meetings?"
-                    heading = sentence
-                elif len(sentence.split()) >= 3 and not states_nothing(sentence):
-                    found.append(Unit(source.n, rank, sentence, f"{head} {heading}", False))
+            for item in items:
+                before = ""  # the sentence this one continues: "IT issues two keys to every
+                # administrator" is about the "FIDO2 hardware security key" said just before
+                for sentence in split_sentences(item.strip()):
+                    if _is_question(sentence):
+                        # an FAQ's question is what the answer after it is about: "On the
+                        # first Thursday at 15:00 CET" answers "When are the all-hands
+                        # meetings?"
+                        heading, before = sentence, ""
+                    elif len(sentence.split()) >= 3 and not states_nothing(sentence):
+                        found.append(Unit(source.n, rank, sentence,
+                                          f"{head} {heading} {before}", False))
+                        before = sentence
             paragraph.clear()
 
     def emit() -> None:
