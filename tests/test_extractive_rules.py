@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from retrieval.answer.asks import (
+    doer,
     in_range,
     question_codes,
     question_figures,
@@ -423,3 +424,25 @@ def test_a_sentence_is_read_with_the_one_it_continues(embedder: Any) -> None:
     units = units_of(source(1, "Tools\nTechnicians must carry a ZX-40 gas detector.\n\n"
                                 "Spares\nThe stores hand out three detectors per person."), 0)
     assert "ZX-40" not in units[-1].context
+
+
+def test_who_does_something_is_answered_by_its_doer_and_what_score_wants_a_figure(
+        embedder: Any) -> None:
+    assert [doer(q) for q in ("Who owns the policy?", "Who approves a trip?",
+                              "Who does the audit?", "Who is told?")] == [
+        "owner", "approver", "", ""]
+    answerer = ExtractiveAnswerer(embedder)
+    policy = ("Procurement Policy\nHow goods and services are bought.\nVersion | 3.1\n"
+              "Effective date | 1 May 2026\nPolicy owner | Miriam Oyelaran, Head of "
+              "Procurement\nApplies to | All employees\n\nThe procurement policy is published by "
+              "the Procurement Desk in the Supplier Portal.")
+    found = answerer.answer("Who owns the procurement policy?", [source(1, policy)])
+    assert not found.refused and found.text().startswith("The policy owner is Miriam Oyelaran")
+    quiz = ("Forklift licence\nThe course ends with a written test in the learning portal.\n"
+            "Access to the warehouse is granted only after you pass the test.\n\n"
+            "The final test\n• 30 questions, pass mark 75 percent\n"
+            "• Your team lead sees the result.")
+    # (a low threshold: what is tested is which unit may answer, not how well it scores)
+    got = ExtractiveAnswerer(embedder, threshold=0.2).answer(
+        "What score do I need to pass the forklift test?", [source(1, quiz)])
+    assert not got.refused and "75 percent" in got.text()

@@ -47,7 +47,9 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
      re.compile(r"(eur|usd|chf|gbp|dollars?|euros?|[€$£])\s?\(?\d|\d[\d,.]*\s?(eur|usd|chf|"
                 r"gbp|[€$£%]|percent|million|billion|k\b)", re.I)),
     ("number", re.compile(r"\b(how (many|long|often|far|old|big|large|high|fast|much)|"
-                          r"what (percentage|percent|share|number|size|ratio|rate)|"
+                          r"what (percentage|percent|share|number|size|ratio|rate|score|"
+                          r"grade|age|speed|weight|height|length|width|depth|capacity|"
+                          r"distance|voltage|temperature|pass mark)|"
                           r"number of)\b", re.I),
      re.compile(rf"(?<![\w.])\d+([.,]\d+)*(?![\w])|\b({_NUMBER_WORDS})\b", re.I)),
 )
@@ -261,3 +263,16 @@ def question_parts(question: str) -> tuple[str, str] | None:
             or len(WORD.findall(second)) < 2:
         return None
     return first, second
+
+
+_WHO_DOES = re.compile(r"^\s*who\s+([a-z]{3,}?)(e?s)\b", re.I)
+
+
+def doer(question: str) -> str:
+    """The noun for who does what a who-question asks about: "Who owns the policy?" is
+    answered by its "owner", "Who approves a trip?" by its "approver" ("" when none)."""
+    m = _WHO_DOES.match(question)
+    if m is None or m.group(1).lower() == "doe":  # "who does ...": no doer
+        return ""
+    stem = m.group(1)
+    return f"{stem}r" if m.group(2).lower() == "s" and stem.endswith("e") else f"{stem}er"

@@ -51,6 +51,7 @@ from retrieval.answer.asks import (
     answer_type,
     codes_in,
     content_terms,
+    doer,
     has,
     in_range,
     names_in,
@@ -593,7 +594,8 @@ class ExtractiveAnswerer:
         whose kind of answer is wanted (one part of a two-part question), else all of it."""
         asks = asks or question
         units = self.units(sources)
-        asked = set(terms(question))
+        # "Who owns the policy?" is answered by a row "Policy owner | …"
+        asked = set(terms(f"{question} {doer(asks)}"))
         if not units or not asked:
             return []
         unit_terms = [set(terms(u.display())) for u in units]
