@@ -302,6 +302,8 @@ def test_the_kind_of_answer_is_the_one_asked_for_first() -> None:
     assert kind("How big is the canary group when I roll out firmware?") == "number"
     assert kind("By what day must I change my bank details for my salary?") == "time"
     assert kind("Who do I ask about the salary bands?") is None  # a name: checked apart
+    assert kind("How quickly will the service desk answer?") == "time"
+    assert kind("What score do I need to pass?") == "number"
 
 
 def test_a_sentence_sharing_only_a_year_or_code_with_the_question_does_not_answer(
