@@ -570,7 +570,7 @@ class ExtractiveAnswerer:
     # too much correctness here (t = 0.52: correctness 0.65, false refusals 0.30), so the
     # threshold kept is the one with the best correctness + refusal accuracy among those with
     # false refusals <= 0.10. Sweep (Dec 2026, 372 items): t 0.30: 0.845/0.700/0.034 ·
-    # 0.34: 0.842/0.740/0.059 · 0.36: 0.839/0.780/0.068 (kept) · 0.38: 0.826/0.780/0.087 ·
+    # 0.34: 0.845/0.740/0.059 · 0.36: 0.842/0.780/0.068 (kept) · 0.38: 0.829/0.780/0.087 ·
     # 0.42: 0.814/0.800/0.118 · 0.50: 0.708/0.900/0.245 (correctness / refusal accuracy /
     # false refusals).
     def __init__(self, embedder: Embedder, *, threshold: float = 0.36, max_picks: int = 2,
