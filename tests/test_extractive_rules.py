@@ -448,3 +448,20 @@ def test_who_does_something_is_answered_by_its_doer_and_what_score_wants_a_figur
     got = ExtractiveAnswerer(embedder, threshold=0.2).answer(
         "What score do I need to pass the forklift test?", [source(1, quiz)])
     assert not got.refused and "75 percent" in got.text()
+
+
+def test_another_years_sentence_or_a_running_header_does_not_answer(embedder: Any) -> None:
+    # threshold 0: what is tested is which unit may answer, not how well it scores
+    answerer = ExtractiveAnswerer(embedder, threshold=0.0)
+    # the asked year is in the passage's section, the sentence states another one
+    other_year = ("Northwind Media's total revenues were approximately $2.1 billion for the year "
+                  "ended December 31, 2023.")
+    assert answerer.answer("What was Northwind's total revenue in 2024?",
+                           [source(1, other_year, section="Annual Report 2024")]).refused
+    assert not answerer.answer("What was Northwind Media's total revenue in 2023?",
+                               [source(1, other_year, section="Annual Report 2024")]).refused
+    # a page number and the report's running title, read as a table row, hold no amount
+    header = ("Consolidated Statements of Income\nRevenues | Costs\n"
+              "87 | Northwind 2024 Annual Report on Form 10-K (dollars in millions)\n")
+    assert answerer.answer("What was Northwind's total revenue in 2024?",
+                           [source(1, header)]).refused
