@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+#: a year as a report or a question writes it ("2022", "FY2022")
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)\]]?\s+(?=[\"“‘(\[]?[A-Z0-9])")
 _ABBREVIATIONS = re.compile(
     r"(\b(e\.g|i\.e|etc|vs|approx|incl|no|nos|fig|figs|inc|ltd|co|corp|mr|mrs|ms|dr|st|"

@@ -63,13 +63,12 @@ from retrieval.answer.context import Source
 from retrieval.answer.row_sentence import row_sentence
 from retrieval.bm25 import STOPWORDS, terms
 from retrieval.ports import Embedder
-from retrieval.text import split_sentences, word_set
+from retrieval.text import YEAR, split_sentences, word_set
 
 _ROW = " | "
 
 _PAGE_CELL = re.compile(r"^\s*\d{1,4}\s*\|")
 _FORM_NAME = re.compile(r"(?<![\w-])\d+-[A-Za-z]\b")  # "10-K", "8-K": names, not figures
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _CURRENCY = re.compile(r"\b(eur|usd|chf|gbp|dollars?|euros?|currency)\b|[€$£]", re.I)
 _AMOUNT = re.compile(r"\d")
 
@@ -91,7 +90,7 @@ def _holds(wanted: tuple[str, re.Pattern[str]], unit: Unit) -> bool:
     if wanted[0] in ("number", "money") and unit.is_row:
         # nor a page number before a running header ("101 | … 2022 Annual Report on Form
         # 10-K (dollars in millions)"), nor its years
-        text = _FORM_NAME.sub(" ", _YEAR.sub(" ", _PAGE_CELL.sub(" ", text)))
+        text = _FORM_NAME.sub(" ", YEAR.sub(" ", _PAGE_CELL.sub(" ", text)))
     if wanted[1].search(text):
         return True
     # A table row holds an amount when it has figures and the currency is in a column name
@@ -613,7 +612,7 @@ class ExtractiveAnswerer:
         whole = sum(weight.values())
         # What the question singles out must be named by the unit or its context.
         codes = codes_in(question)
-        asked_years = set(_YEAR.findall(question))
+        asked_years = set(YEAR.findall(question))
         names = names_in(question) - codes
         everywhere = " ".join(f"{u.display()} {u.context}" for u in units).lower()
         listed_names = {w for w in names if has(w, everywhere)}
@@ -655,7 +654,7 @@ class ExtractiveAnswerer:
             # a unit that states other years, not the asked one, is about another period
             # ("… were $5.3 billion for the year ended December 31, 2021" for "… in 2022?")
             if ok and asked_years:
-                said_years = set(_YEAR.findall(u.display()))
+                said_years = set(YEAR.findall(u.display()))
                 ok = not said_years or bool(asked_years & said_years)
             # a name that no source lists: only a row "for all other ..." can answer
             if ok and unlisted:
