@@ -41,8 +41,9 @@ class _Recording(ExtractiveAnswerer):
         self.scores: list[float] = []
 
     def answer(self, question: str, sources: Sequence[Source],
-               question_vector: np.ndarray | None = None) -> Extract:
-        picked = super().answer(question, sources, question_vector)
+               question_vector: np.ndarray | None = None,
+               part_sources: Sequence[Sequence[Source]] = ()) -> Extract:
+        picked = super().answer(question, sources, question_vector, part_sources)
         self.scores.append(picked.confidence if not picked.refused else -1.0)
         return picked
 

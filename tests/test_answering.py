@@ -95,6 +95,28 @@ def test_half_an_answer_says_which_part_is_missing_and_is_not_supported(
     assert whole.supported and not whole.warnings
 
 
+def test_each_part_of_a_two_part_question_is_searched_on_its_own(
+        sample_services: Any) -> None:
+    # The owner is named on page 1; a search for the whole question brings the rate table and
+    # its notes, whose "the Travel Desk can approve ..." was once given as the owner.
+    answerer = sample_services.answerer(offline=True)
+    answer = answerer.ask("What is the hotel cap in Zurich, and who owns the travel and "
+                          "expense policy?", groups=["everyone"])
+    assert "260" in answer.text and "Tobias Renkhoff" in answer.text
+    assert answer.supported and not answer.warnings
+    assert {(c.source, c.page) for c in answer.citations} >= {
+        ("travel-and-expense-policy.pdf", 4), ("travel-and-expense-policy.pdf", 1)}
+    # the parts' own searches keep to what the reader may read
+    mixed = answerer.ask("What is the hotel cap in Zurich, and what is the minimum of the "
+                         "L3 salary band?", groups=["everyone"])
+    assert all("hr" not in h.chunk.groups for h in mixed.hits)
+    assert all("hr" not in s.hit.chunk.groups for s in mixed.context.sources)
+    assert "62,000" not in mixed.text
+    with_hr = answerer.ask("What is the hotel cap in Zurich, and what is the minimum of the "
+                           "L3 salary band?", groups=["everyone", "hr"])
+    assert "260" in with_hr.text and "62,000" in with_hr.text and with_hr.supported
+
+
 def test_a_reader_never_gets_text_of_a_document_of_another_group(sample_services: Any) -> None:
     hr_text = " ".join(c.text for r in sample_services.catalog.list() if "hr" in r.groups
                        for c in sample_services.index.chunks(r.doc_id))

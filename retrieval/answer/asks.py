@@ -265,6 +265,17 @@ def question_parts(question: str) -> tuple[str, str] | None:
     return first, second
 
 
+#: words that stand for what the other part of a question names ("how long does one last?")
+STAND_INS = word_set("one ones it its they them their this that these those")
+
+
+def part_reading(part: str, other: str) -> str:
+    """How one part of a two-part question is read on its own: a part of fewer than two
+    words of its own is read with the other part's words ("how long does one last?" is
+    about the rounds the first part names, not about anything that lasts)."""
+    return part if len(content_terms(part) - STAND_INS) >= 2 else f"{part} {other}"
+
+
 _WHO_DOES = re.compile(r"^\s*who\s+([a-z]{3,}?)(e?s)\b", re.I)
 
 

@@ -43,6 +43,7 @@ from retrieval.answer.asks import (
     NOT_NAMES,
     NOT_NAMES_LOWER,
     OTHER_ROW,
+    STAND_INS,
     WHICH,
     WHO,
     WHO_HOLDS,
@@ -55,6 +56,7 @@ from retrieval.answer.asks import (
     has,
     in_range,
     names_in,
+    part_reading,
     question_figures,
     question_parts,
     states_range,
@@ -563,10 +565,6 @@ def _states_change_only(text: str) -> bool:
     return bool(_CHANGE.search(text)) and not _LEVEL.search(text)
 
 
-#: words that stand for what the other part of a question names ("how long does one last?")
-_STAND_INS = word_set("one ones it its they them their this that these those")
-
-
 class ExtractiveAnswerer:
     # ``threshold`` (``Settings.refuse_below``) is calibrated on data/eval/golden.jsonl: answer
     # every question with threshold 0 (the rules above still refuse), record the best score,
@@ -698,14 +696,18 @@ class ExtractiveAnswerer:
         return scored
 
     def answer(self, question: str, sources: Sequence[Source],
-               question_vector: np.ndarray | None = None) -> Extract:
+               question_vector: np.ndarray | None = None,
+               part_sources: Sequence[Sequence[Source]] = ()) -> Extract:
+        """``part_sources``: for a two-part question, the sources searched for each part on
+        its own (else each part is looked for in ``sources``)."""
         scored = [s for s in self.score(question, sources, question_vector) if s.fits_type]
         parts = question_parts(question)
         if parts is not None:
             # each part gets its own best unit (not a near one of the whole), and one part
             # answered is an answer: the whole asks for the kind of its first part only
             whole = scored[:1] if scored and scored[0].score >= self.threshold else []
-            picks, unanswered = self._answer_parts(parts, sources, whole)
+            picks, unanswered = self._answer_parts(
+                parts, part_sources if len(part_sources) == 2 else (sources, sources), whole)
             top = max((p.score for p in picks), default=scored[0].score if scored else 0.0)
             if not picks:
                 return Extract([], top, True)
@@ -733,8 +735,9 @@ class ExtractiveAnswerer:
                 covered |= adds
         return Extract(picks, best.score, False, question)
 
-    def _answer_parts(self, parts: tuple[str, str], sources: Sequence[Source],
-                      picks: list[ScoredUnit]) -> tuple[list[ScoredUnit], list[str]]:
+    def _answer_parts(self, parts: tuple[str, str],
+                      sources: Sequence[Sequence[Source]], picks: list[ScoredUnit]
+                      ) -> tuple[list[ScoredUnit], list[str]]:
         """A two-part question ("When are the all-hands meetings, and how long do they
         take?") is answered part by part: a part whose best unit is not among the picks gets
         it, when that unit holds the part's kind of answer, shares the part's own words (itself
@@ -742,13 +745,10 @@ class ExtractiveAnswerer:
         nothing answers."""
         picked = {p.unit.text for p in picks}
         unanswered: list[str] = []
-        for part, other in (parts, parts[::-1]):
-            own = content_terms(part) - _STAND_INS
-            # a part of fewer than two words of its own is read with the other part's words:
-            # "how long does one last?" is about the rounds the first part names, not about
-            # anything that lasts
-            read = part if len(own) >= 2 else f"{part} {other}"
-            best = next((s for s in self.score(read, sources, asks=part) if s.fits_type), None)
+        for (part, other), own_sources in zip((parts, parts[::-1]), sources, strict=True):
+            own = content_terms(part) - STAND_INS
+            best = next((s for s in self.score(part_reading(part, other), own_sources,
+                                               asks=part) if s.fits_type), None)
             if best is not None and best.unit.text in picked:
                 continue  # a pick already answers this part
             if (best is None or best.score < self.threshold

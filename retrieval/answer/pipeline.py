@@ -16,6 +16,7 @@ from typing import Literal
 
 import tiktoken
 
+from retrieval.answer.asks import part_reading, question_parts
 from retrieval.answer.citations import (
     Citation,
     check,
@@ -193,6 +194,24 @@ def standalone_question(question: str, history: Sequence[Message], chat: ChatMod
 class Retrieved:
     found: SearchResult
     hits: list[Hit]  # the best ones expanded with their neighbours
+    #: for a two-part question, the hits (objects of ``hits``) searched for each part alone
+    part_hits: tuple[list[Hit], ...] = ()
+
+
+def _key(hit: Hit) -> tuple[str, str, int]:
+    return hit.chunk.doc_id, hit.chunk.version, hit.chunk.chunk_index
+
+
+def interleave(lists: Sequence[Sequence[Hit]], k: int) -> list[Hit]:
+    """The first of each list, then the second of each, ..., each chunk once, at most k."""
+    merged: list[Hit] = []
+    seen: set[tuple[str, str, int]] = set()
+    for rank in range(max((len(x) for x in lists), default=0)):
+        for hits in lists:
+            if rank < len(hits) and _key(hits[rank]) not in seen and len(merged) < k:
+                seen.add(_key(hits[rank]))
+                merged.append(hits[rank])
+    return merged
 
 
 def retrieve(retriever: Retriever, question: str, groups: tuple[str, ...] | None,
@@ -218,11 +237,21 @@ def retrieve(retriever: Retriever, question: str, groups: tuple[str, ...] | None
         timings["rerank"] = _ms(time.perf_counter() - t0)
     timings["embed"] = found.timings_ms["embed"]
     t_search = time.perf_counter()
+    # A two-part question ("What is the hotel cap in Zurich, and who owns the policy?") may
+    # need passages no search for the whole finds: each part is searched on its own too,
+    # and the passages are taken in turns, so each part's best ones are in the context.
+    parts = question_parts(question)
+    per_part = [retriever.search(part_reading(part, other), groups=groups,
+                                 k=options.top_k, scope=scope).hits
+                for part, other in ((parts, parts[::-1]) if parts else ())]
+    merged = interleave([found.hits, *per_part], options.top_k) if per_part else found.hits
     hits = [retriever.expand(h) if i < options.expand_top else h
-            for i, h in enumerate(found.hits)]
+            for i, h in enumerate(merged)]
+    by_key = {_key(h): e for h, e in zip(merged, hits, strict=True)}
+    part_hits = tuple([by_key[_key(h)] for h in p if _key(h) in by_key] for p in per_part)
     timings["search"] = round(found.timings_ms["total"] - found.timings_ms["embed"]
                               + _ms(time.perf_counter() - t_search), 2)
-    return Retrieved(found, hits)
+    return Retrieved(replace(found, hits=merged) if per_part else found, hits, part_hits)
 
 
 @dataclass
@@ -287,9 +316,13 @@ def stream_model(chat: ChatModel, context: PackedContext, options: AnswerOptions
 
 
 def extract(extractive: ExtractiveAnswerer, question: str, context: PackedContext,
-            found: SearchResult, out: Generated, warnings: list[str]
+            got: Retrieved, out: Generated, warnings: list[str]
             ) -> Iterator[AnswerEvent]:
-    picked = extractive.answer(question, context.sources, found.query_vector)
+    # each part's own passages, in that part's order, as numbered in the context
+    part_sources = [[s for h in hits for s in context.sources if s.hit is h]
+                    for hits in got.part_hits]
+    picked = extractive.answer(question, context.sources, got.found.query_vector,
+                               part_sources)
     for pick in picked.picks:
         out.quotes.setdefault(pick.unit.n, []).append(pick.unit.text)
     out.text = REFUSAL if picked.refused else picked.text()
@@ -362,8 +395,7 @@ class Answerer:
             yield from stream_model(self.chat, context, self.options, self.encoding, out,
                                     warnings, left)
         if out.mode != "llm":
-            yield from extract(self.extractive, standalone, context, got.found, out,
-                               warnings)
+            yield from extract(self.extractive, standalone, context, got, out, warnings)
         timings["generate"] = _ms(time.perf_counter() - t_generate)
         answer = verify(question, standalone, out, context, warnings)
         timings["total"] = _ms(time.perf_counter() - started)
