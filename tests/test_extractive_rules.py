@@ -465,3 +465,38 @@ def test_another_years_sentence_or_a_running_header_does_not_answer(embedder: An
               "87 | Northwind 2024 Annual Report on Form 10-K (dollars in millions)\n")
     assert answerer.answer("What was Northwind's total revenue in 2024?",
                            [source(1, header)]).refused
+
+
+def test_a_question_word_said_in_other_words_counts_as_said(embedder: Any) -> None:
+    # "bike" is never written: the shelter says "bicycle", the garage repeats "spaces" and
+    # "staff" and reads closer to the question as a whole
+    text = ("Parking\nThe garage has 48 parking spaces for staff.\n\nCycling\nThe covered "
+            "bicycle shelter has 120 spaces.")
+    found = ExtractiveAnswerer(embedder).answer(
+        "How many bike spaces are there for staff?", [source(1, text)])
+    assert not found.refused and "120 spaces" in found.picks[0].unit.text
+    # a number word is no paraphrase of another ("one" / "two"), and words that are only
+    # related ("aunt" / "grandparent") are not the same thing
+    near = ExtractiveAnswerer(embedder).near
+    assert near.said_otherwise({"one": {"one"}, "aunt": {"aunt"}},
+                               ["Two days for the death of a grandparent."]) == [set()]
+    assert near.said_otherwise({"grandmoth": {"grandmother"}},
+                               ["Two days for the death of a grandparent."]) == [{"grandmoth"}]
+
+
+def test_the_next_sentence_that_completes_the_answer_joins_it(embedder: Any) -> None:
+    text = ("Claims\nSubmit your expense claim within 30 days after the end of the trip. "
+            "Claims submitted more than 90 days after the trip are not reimbursed.\n\n"
+            "Advances\nAdvances are settled with the expense claim of the trip.")
+    found = ExtractiveAnswerer(embedder).answer(
+        "How soon after a trip must I submit my expense claim?", [source(1, text)])
+    assert "30 days" in found.text() and "90 days" in found.text()
+    assert "settled" not in found.text()
+
+
+def test_the_doer_answers_a_who_question_for_the_support_check() -> None:
+    row = "Policy owner | Tobias Renkhoff, Chief Financial Officer"
+    got = check_support("Who owns the travel and expense policy?",
+                        "The policy owner is Tobias Renkhoff, Chief Financial Officer [1].",
+                        {1: row}, False, [row])
+    assert got.supported

@@ -62,6 +62,7 @@ from retrieval.answer.asks import (
     states_range,
 )
 from retrieval.answer.context import Source
+from retrieval.answer.near_words import NearWords, words_of
 from retrieval.answer.row_sentence import row_sentence
 from retrieval.bm25 import STOPWORDS, terms
 from retrieval.ports import Embedder
@@ -150,6 +151,12 @@ class Unit:
     is_row: bool
     header: str = ""  # a row: its table's column names, " | " between them, wraps rejoined
     cells: tuple[str, ...] = ()  # a row: its cells, wrapped cell lines rejoined
+    before: str = ""  # a sentence: the one before it in its paragraph
+
+    def next_to(self, other: Unit) -> bool:
+        """Whether the two are neighbouring sentences of one paragraph."""
+        return (self.n == other.n and not self.is_row and not other.is_row
+                and (self.before == other.text or other.before == self.text))
 
     def display(self) -> str:
         """A table row reads as "Column: value · Column: value" with the table's full column
@@ -323,7 +330,8 @@ def units_of(source: Source, rank: int, known_headers: Sequence[tuple[str, str]]
                         heading, before = sentence, ""
                     elif len(sentence.split()) >= 3 and not states_nothing(sentence):
                         found.append(Unit(source.n, rank, sentence,
-                                          f"{head} {heading} {before}", False))
+                                          f"{head} {heading} {before}", False,
+                                          before=before))
                         before = sentence
             paragraph.clear()
 
@@ -565,21 +573,25 @@ def _states_change_only(text: str) -> bool:
     return bool(_CHANGE.search(text)) and not _LEVEL.search(text)
 
 
+_NEIGHBOUR_SHARE = 0.7
+
+
 class ExtractiveAnswerer:
     # ``threshold`` (``Settings.refuse_below``) is calibrated on data/eval/golden.jsonl: answer
     # every question with threshold 0 (the rules above still refuse), record the best score,
     # then for t = 0.20, 0.22, ... 0.68 count an answer as refused when its score < t and
     # compute correctness (answerable items), refusal accuracy (unanswerable items) and false
     # refusals (``python -m bench.refusal_sweep``). The goal "refusal accuracy >= 0.90" costs
-    # too much correctness here (t = 0.52: correctness 0.65, false refusals 0.30), so the
+    # too much correctness here (t = 0.52: correctness 0.71, false refusals 0.26), so the
     # threshold kept is the one with the best correctness + refusal accuracy among those with
-    # false refusals <= 0.10. Sweep (Dec 2026, 372 items): t 0.30: 0.845/0.700/0.034 ·
-    # 0.34: 0.845/0.740/0.059 · 0.36: 0.842/0.780/0.068 (kept) · 0.38: 0.829/0.780/0.087 ·
-    # 0.42: 0.814/0.800/0.118 · 0.50: 0.708/0.900/0.245 (correctness / refusal accuracy /
+    # false refusals <= 0.10. Sweep (2 Dec 2026, 372 items): t 0.30: 0.866/0.700/0.034 ·
+    # 0.34: 0.860/0.740/0.056 · 0.36: 0.857/0.780/0.062 (kept) · 0.38: 0.848/0.780/0.075 ·
+    # 0.42: 0.842/0.800/0.109 · 0.50: 0.733/0.900/0.230 (correctness / refusal accuracy /
     # false refusals).
     def __init__(self, embedder: Embedder, *, threshold: float = 0.36, max_picks: int = 2,
                  max_units: int = 8, max_sources: int = 5) -> None:
         self.embedder = embedder
+        self.near = NearWords(embedder)
         self.threshold = threshold
         self.max_picks, self.max_units, self.max_sources = max_picks, max_units, max_sources
 
@@ -677,6 +689,13 @@ class ExtractiveAnswerer:
                        )[: self.max_units]
         if not order:
             return []
+        # a question word the unit says in other words ("bike" / "bicycle") counts as said
+        asked_words = {t: ws for t, ws in words_of(f"{question} {doer(asks)}").items()
+                       if t in asked}
+        for i, said in zip(order, self.near.said_otherwise(
+                asked_words, [f"{units[i].display()} {units[i].context}" for i in order]),
+                strict=True):
+            coverage[i] += sum(weight[t] for t in said) / whole
         qv = question_vector if question_vector is not None else self.embedder.embed_one(question)
         # Only the unit itself is embedded, cut to its first words: its context already
         # counts through the words it shares with the question, and embedding time grows
@@ -729,8 +748,13 @@ class ExtractiveAnswerer:
             # of the question ("how long is probation and notice?"): it covers question
             # words the picks do not, and is still good.
             adds = (asked & set(terms(candidate.unit.display()))) - covered
+            # a neighbouring sentence that holds the same kind of answer often completes it
+            # ("... within 30 days after the trip. Claims submitted more than 90 days after
+            # ... are not reimbursed.")
             if candidate.score >= 0.9 * best.score or (
-                    adds and candidate.score >= 0.75 * best.score):
+                    adds and candidate.score >= 0.75 * best.score) or (
+                    candidate.unit.next_to(best.unit)
+                    and candidate.score >= _NEIGHBOUR_SHARE * best.score):
                 picks.append(candidate)
                 covered |= adds
         return Extract(picks, best.score, False, question)

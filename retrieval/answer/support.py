@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from retrieval.answer.asks import answer_type, question_codes, says
+from retrieval.answer.asks import answer_type, doer, question_codes, says
 from retrieval.answer.citations import cited_numbers, sentences_of
 from retrieval.bm25 import terms
 from retrieval.text import fold, word_set
@@ -126,5 +126,9 @@ def _addresses(question: str, text: str, cited: Sequence[str]) -> bool:
     # password need to be") shares few words with a right answer; the figure, the codes and
     # the quotes found in the passage carry the rest of the check.
     seen = set(terms(text + " " + " ".join(cited)))
+    # "Who owns the policy?" is answered by its "owner": the doer stands for the verb
+    doing = doer(question)
+    if doing and set(terms(doing)) & seen:
+        seen |= set(terms(question.split()[1]))
     share = len(key & seen) / len(key)
     return share >= 0.4
