@@ -145,3 +145,33 @@ def test_a_fiscal_year_question_names_the_years_report_not_a_quarters() -> None:
             ] == ["year"]
     assert {m.doc_id for m in matcher.named("Fabrikam's gross margin in the 2023 Q2 quarter?")
             } >= {"q2"}
+
+
+def test_an_abbreviation_is_read_spelled_out_inside_the_documents_a_question_names(
+        tmp_path: Path, open_services: Callable[..., Any]) -> None:
+    from retrieval.search.intent import spelled_out
+
+    assert spelled_out("Did it grow its PPNE?") == (
+        "Did it grow its PPNE (property, plant and equipment)?")
+    assert spelled_out("How did SG&A develop?").startswith(
+        "How did SG&A (selling, general and administrative)")
+    assert spelled_out("Where is the PPE stored?") == "Where is the PPE stored?"  # ambiguous
+    assert spelled_out("Who approves capexes?") == "Who approves capexes?"  # whole words only
+    folder = tmp_path / "reports"
+    pages = _report("Harbourline Tools plc", "HBLT", "1,204", "2,000")
+    pages[3] = pages[3].replace("Long-term debt", "Property, plant and equipment, net | "
+                                "6,100 | 5,400\nLong-term debt")
+    # pages that use the question's other words: did the group grow in 2026?
+    pages[1:1] = [f"{region} in 2026\nDid the group grow in {region}? In 2026 our {region} "
+                  f"business grew its sales and its share of the market, and it will grow "
+                  f"again." for region in ("Europe", "Asia", "America")]
+    write_pdf(folder / "report-a.pdf", pages)
+    write_pdf(folder / "report-b.pdf", _report("Corvane Systems plc", "CRVN", "2,310", "4,400"))
+    services = open_services()
+    Ingestor(services).ingest([folder], groups=["everyone"])
+    a = services.catalog.find("report-a.pdf").doc_id
+    # the word side shows it plainly: no page says "PPNE"
+    found = services.retriever().search("Did HBLT grow its PPNE in 2026?", k=5, merge=False,
+                                        mode="sparse")
+    first = found.hits[0].chunk
+    assert first.doc_id == a and "Property, plant and equipment" in first.text

@@ -57,6 +57,32 @@ _PATTERNS = tuple(
     for s in STATEMENTS)
 
 
+#: abbreviations of accounting and business terms, as reports spell the terms out: a
+#: question's "PP&E" or "SG&A" is found in a statement only by the words it stands for.
+#: Only unambiguous ones: "PPE" is also personal protective equipment.
+ABBREVIATIONS = {
+    "pp&e": "property, plant and equipment", "ppne": "property, plant and equipment",
+    "sg&a": "selling, general and administrative",
+    "r&d": "research and development", "d&a": "depreciation and amortization",
+    "m&a": "mergers and acquisitions", "cogs": "cost of goods sold",
+    "capex": "capital expenditures purchases of property, plant and equipment",
+    "eps": "earnings per share", "fcf": "free cash flow", "ebit": "operating income",
+    "ebitda": "operating income depreciation and amortization",
+    "opex": "operating expenses", "roa": "return on assets", "roe": "return on equity",
+    "dpo": "days payable outstanding accounts payable", "dso": "days sales outstanding",
+    "yoy": "year over year",
+}
+_ABBREVIATION = re.compile(r"(?<![\w&])(" + "|".join(re.escape(a) for a in ABBREVIATIONS)
+                           + r")(?![\w&])", re.I)
+
+
+def spelled_out(question: str) -> str:
+    """The question with each abbreviation it uses followed by the words it stands for
+    ("its PPNE (property, plant and equipment)"), or the question as it is."""
+    return _ABBREVIATION.sub(lambda m: f"{m.group(0)} ({ABBREVIATIONS[m.group(0).lower()]})",
+                             question)
+
+
 def statement_queries(question: str) -> list[str]:
     """The titles of the statements whose measures the question asks about (in the order
     of ``STATEMENTS``); none when it asks about none."""
