@@ -25,6 +25,10 @@ from retrieval.answer.conversation import depends_on_history, standalone_offline
     ("and how long before it kicks me out?",
      ["How do I connect to the VPN?", "Which port does it use?"],
      "how long before it kicks me out (connect VPN)?"),
+    # a new condition replaces the previous question's condition
+    ("and if just the printer is broken?", ["How fast does IT respond when my laptop "
+                                            "doesn't start?"],
+     "How fast does IT respond if just the printer is broken?"),
     # a pronoun: the previous question's nouns and names, not only its names
     ("Can it be extended?", ["How long is the warranty on the EL-420?"],
      "Can it be extended (warranty EL-420)?"),

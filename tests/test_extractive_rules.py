@@ -500,3 +500,11 @@ def test_the_doer_answers_a_who_question_for_the_support_check() -> None:
                         "The policy owner is Tobias Renkhoff, Chief Financial Officer [1].",
                         {1: row}, False, [row])
     assert got.supported
+
+
+def test_how_fast_something_happens_asks_for_a_time_not_a_speed() -> None:
+    from retrieval.answer.asks import answer_type
+
+    wanted = answer_type("How fast does IT respond if the printer is broken?")
+    assert wanted is not None and wanted[0] == "time" and wanted[1].search("Next working day")
+    assert answer_type("How fast is the processor?") == answer_type("How many cores are there?")

@@ -36,7 +36,11 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
      re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b|\b(noon|midday|midnight)\b",
                 re.I)),
     ("time", re.compile(r"\b(when|what time|until what time|(which|what) (day|date|month|year)|"
-                        r"what date|deadline|how soon|how quickly|by when)\b", re.I),
+                        r"what date|deadline|how soon|how quickly|by when|"
+                        # "how fast does IT respond?" asks how long it takes ("next working
+                        # day"); "how fast is the CPU?" asks for a speed
+                        r"how fast (?:do|does|did|will|would|can|could|should|must)\b)\b",
+                        re.I),
      re.compile(rf"\b\d{{1,2}}[:.]\d{{2}}\b|\b(19|20)\d{{2}}\b|\b({_MONTHS})\b|\b(monday|"
                 rf"tuesday|wednesday|thursday|friday|saturday|sunday|day|days|week|weeks|"
                 rf"month|months|year|years|hour|hours|minute|minutes|seconds)\b|"

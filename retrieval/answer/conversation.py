@@ -117,6 +117,19 @@ def _fill_back_reference(rest: str, prev: str) -> str | None:
     return None
 
 
+_CONDITION = re.compile(r"\b(?:if|when|whenever|in case|once|after|before|while)\s+\S", re.I)
+
+
+def _replace_condition(rest: str, prev: str) -> str | None:
+    """"and if just the printer is broken?" after "How fast does IT respond when my laptop
+    doesn't start?": the new condition replaces the previous question's condition."""
+    new = _CONDITION.match(rest)
+    old = next((m for m in _CONDITION.finditer(prev) if m.start() > 0), None)
+    if new is None or old is None:
+        return None
+    return f"{prev[:old.start()]}{rest}?"
+
+
 def _replace_name(rest: str, prev: str) -> str | None:
     """"L5" replaces "L4", "E303" replaces "E301", "Rotterdam" replaces "Leipzig"."""
     new_names = _names(" " + rest)
@@ -153,7 +166,7 @@ def fill_slot(question: str, previous: str, subject: str = "") -> str:
         # "and how long before it kicks me out?": a question of its own about the previous
         # subject, not a slot of the previous question.
         return f"{rest} ({about})?"
-    back = _fill_back_reference(rest, prev)
+    back = _fill_back_reference(rest, prev) or _replace_condition(rest, prev)
     if back:
         return back
     rest = _WHAT_IS.sub("", rest)
