@@ -121,3 +121,14 @@ def test_the_refusal_sweep_refuses_to_calibrate_on_an_empty_index(
     monkeypatch.setattr("docqa.services.build_embedder", lambda settings: embedder)
     assert refusal_sweep.main([]) == 1
     assert "no documents are indexed" in capsys.readouterr().err
+
+
+def test_the_sweep_keeps_the_fewest_false_refusals_among_near_equals() -> None:
+    from bench.refusal_sweep import Row, keep, sweep
+
+    rows = [Row(0.36, 0.863, 0.76, 0.056), Row(0.40, 0.851, 0.76, 0.087),
+            Row(0.42, 0.848, 0.78, 0.099), Row(0.50, 0.739, 0.90, 0.224)]
+    assert keep(rows) == rows[0]  # 1.623 is within 0.01 of 1.628, with fewer false refusals
+    assert keep([Row(0.36, 0.80, 0.70, 0.05), Row(0.42, 0.84, 0.78, 0.09)]).threshold == 0.42
+    assert keep([Row(0.5, 0.7, 0.9, 0.2)]) is None  # every threshold refuses too much
+    assert sweep([(0.5, True), (0.3, True)], [0.2, 0.4], [0.35]) == [Row(0.35, 0.5, 0.5, 0.5)]

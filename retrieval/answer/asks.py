@@ -65,6 +65,14 @@ _YES_NO = re.compile(r"^\s*(?:do|does|did|can|could|is|are|am|was|were|will|woul
 _WH_WORD = re.compile(r"\b(?:how|what|when|which|who|whom|whose|where|why)\b", re.I)
 
 
+#: "What laptop …", "Which error code …": a question that names the thing it asks for right
+#: after its question word (not "what is", "what kind of")
+_WHAT_THING = re.compile(
+    r"^\s*(?:what|which)\s+(?!(?:is|are|was|were|do|does|did|can|could|will|would|should|"
+    r"must|may|has|have|had|happens|kind|sort|type|types|kinds|of|if)\b)[\w-]+(?:\s+[\w-]+)?",
+    re.I)
+
+
 def answer_type(question: str) -> tuple[str, re.Pattern[str]] | None:
     """The kind asked for first: a question's own question word comes before the words of
     its clauses ("How big is the canary group when I roll out firmware?" asks for a size,
@@ -80,6 +88,11 @@ def answer_type(question: str) -> tuple[str, re.Pattern[str]] | None:
     if not found:
         return None
     start, _, name, holds = min(found)
+    head = _WHAT_THING.match(question)
+    if head is not None and start >= head.end():
+        # "Which error code do I get when …?", "What laptop does someone in sales get?": the
+        # question names the thing it asks for; a later clause's "when" or "sales" does not
+        return None
     who = WHO.search(question)
     if who is not None and who.start() < start:
         return None  # a name is asked for: ``_gives_name`` checks it
