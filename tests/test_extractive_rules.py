@@ -508,3 +508,13 @@ def test_how_fast_something_happens_asks_for_a_time_not_a_speed() -> None:
     wanted = answer_type("How fast does IT respond if the printer is broken?")
     assert wanted is not None and wanted[0] == "time" and wanted[1].search("Next working day")
     assert answer_type("How fast is the processor?") == answer_type("How many cores are there?")
+
+
+def test_a_question_naming_its_thing_takes_no_kind_from_a_later_clause() -> None:
+    from retrieval.answer.asks import answer_type
+
+    assert answer_type("Which error code do I get when the claim code is wrong?") is None
+    assert answer_type("What laptop does someone in sales get?") is None
+    assert answer_type("Which day is the summer party?") is not None  # the thing is a day
+    assert answer_type("What budget do I have for training?") is not None
+    assert answer_type("When does the canteen open?") is not None
