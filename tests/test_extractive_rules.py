@@ -16,6 +16,7 @@ from retrieval.answer.asks import (
 )
 from retrieval.answer.context import Source
 from retrieval.answer.extractive import Extract, ExtractiveAnswerer, ScoredUnit, units_of
+from retrieval.answer.near_words import NearWords
 from retrieval.answer.support import check_support
 from retrieval.types import Chunk, Hit
 
@@ -482,6 +483,12 @@ def test_a_question_word_said_in_other_words_counts_as_said(embedder: Any) -> No
                                ["Two days for the death of a grandparent."]) == [set()]
     assert near.said_otherwise({"grandmoth": {"grandmother"}},
                                ["Two days for the death of a grandparent."]) == [{"grandmoth"}]
+    # a full word cache starts again instead of growing without end
+    small = NearWords(embedder, cache_size=3)
+    for _ in range(2):
+        assert small.said_otherwise({"grandmoth": {"grandmother"}},
+                                    ["Leave for the death of a grandparent."]) == [{"grandmoth"}]
+    assert len(small._cache) <= 4
 
 
 def test_the_next_sentence_that_completes_the_answer_joins_it(embedder: Any) -> None:

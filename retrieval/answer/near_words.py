@@ -21,11 +21,14 @@ twenty thirty hundred thousand million billion first second third fourth fifth o
 half single double dozen""")
 
 
-def words_of(text: str) -> dict[str, set[str]]:
+def words_of(text: str, most: int = 80) -> dict[str, set[str]]:
     """The words of ``text`` worth comparing (no stopwords, no figures, three letters or
-    more), by their stem."""
+    more), by their stem; the first ``most`` of them (a run-on "sentence" of a filing can
+    hold thousands, and each costs an embedding)."""
     found: dict[str, set[str]] = {}
-    for word in _WORD.findall(text.lower()):
+    for word in _WORD.findall(text.lower())[:most * 2]:
+        if len(found) >= most:
+            break
         if len(word) >= 3 and word not in STOPWORDS and word not in _NUMBER_WORDS:
             for stem in terms(word):
                 found.setdefault(stem, set()).add(word)
@@ -43,13 +46,18 @@ class NearWords:
         self._cache: dict[str, np.ndarray] = {}
 
     def _vectors(self, words: Iterable[str]) -> dict[str, np.ndarray]:
-        wanted = sorted({w for w in words if w not in self._cache})
-        if wanted:
-            if len(self._cache) + len(wanted) > self.cache_size:
-                self._cache.clear()  # a rare reset beats bookkeeping on every question
-            for word, vector in zip(wanted, self.embedder.embed(wanted), strict=True):
-                self._cache[word] = vector
-        return self._cache
+        """The vectors of ``words``, as a dict of their own: the shared cache may be reset
+        by another thread (another reader's question) while this one reads."""
+        cache = self._cache
+        wanted = set(words)
+        missing = sorted(w for w in wanted if w not in cache)
+        got = {w: cache[w] for w in wanted if w in cache}
+        if missing:
+            got.update(zip(missing, self.embedder.embed(missing), strict=True))
+            if len(cache) + len(missing) > self.cache_size:
+                self._cache = cache = {}  # a rare reset beats bookkeeping on every question
+            cache.update((w, got[w]) for w in missing)
+        return got
 
     def said_otherwise(self, asked: dict[str, set[str]], texts: Sequence[str]
                        ) -> list[set[str]]:
