@@ -525,3 +525,14 @@ def test_a_question_naming_its_thing_takes_no_kind_from_a_later_clause() -> None
     assert answer_type("Which day is the summer party?") is not None  # the thing is a day
     assert answer_type("What budget do I have for training?") is not None
     assert answer_type("When does the canteen open?") is not None
+
+
+def test_a_two_part_answer_keeps_the_order_of_the_parts(embedder: Any) -> None:
+    faq = ("Q: Who owns the travel policy?\nA: The travel policy is owned by Tobias Renkhoff, "
+           "the CFO.\n\nQ: Who owns the security policy?\nA: The security policy is owned by "
+           "Miriam Olsberg, the CISO.\n")
+    answerer = ExtractiveAnswerer(embedder)
+    for first, second in (("security", "travel"), ("travel", "security")):
+        said = answerer.answer(f"Who owns the {first} policy, and who owns the {second} "
+                               "policy?", [source(1, faq)]).text()
+        assert said.index(f"The {first} policy") < said.index(f"The {second} policy")

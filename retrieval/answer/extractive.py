@@ -766,21 +766,26 @@ class ExtractiveAnswerer:
         """A two-part question ("When are the all-hands meetings, and how long do they
         take?") is answered part by part: a part whose best unit is not among the picks gets
         it, when that unit holds the part's kind of answer, shares the part's own words (itself
-        or its context) and scores as an answer would. Returns the picks and the parts that
-        nothing answers."""
+        or its context) and scores as an answer would. Returns the picks, in the order of
+        the parts they answer (a pick that answers neither first), and the parts that nothing
+        answers."""
         picked = {p.unit.text for p in picks}
+        answers: list[ScoredUnit] = []  # in the order of the parts
         unanswered: list[str] = []
         for (part, other), own_sources in zip((parts, parts[::-1]), sources, strict=True):
             own = content_terms(part) - STAND_INS
             best = next((s for s in self.score(part_reading(part, other), own_sources,
                                                asks=part) if s.fits_type), None)
             if best is not None and best.unit.text in picked:
-                continue  # a pick already answers this part
+                # a pick already answers this part
+                answers += [p for p in picks if p.unit.text == best.unit.text
+                            and p not in answers]
+                continue
             if (best is None or best.score < self.threshold
                     or (own and not own & set(terms(f"{best.unit.display()} "
                                                     f"{best.unit.context}")))):
                 unanswered.append(part)
                 continue
-            picks.append(best)
+            answers.append(best)
             picked.add(best.unit.text)
-        return picks, unanswered
+        return [p for p in picks if p not in answers] + answers, unanswered
