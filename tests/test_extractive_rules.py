@@ -15,7 +15,13 @@ from retrieval.answer.asks import (
     says,
 )
 from retrieval.answer.context import Source
-from retrieval.answer.extractive import Extract, ExtractiveAnswerer, ScoredUnit, units_of
+from retrieval.answer.extractive import (
+    Extract,
+    ExtractiveAnswerer,
+    ScoredUnit,
+    states_nothing,
+    units_of,
+)
 from retrieval.answer.near_words import NearWords
 from retrieval.answer.support import check_support
 from retrieval.types import Chunk, Hit
@@ -536,3 +542,25 @@ def test_a_two_part_answer_keeps_the_order_of_the_parts(embedder: Any) -> None:
         said = answerer.answer(f"Who owns the {first} policy, and who owns the {second} "
                                "policy?", [source(1, faq)]).text()
         assert said.index(f"The {first} policy") < said.index(f"The {second} policy")
+
+
+def test_a_share_of_the_asked_measure_is_not_the_measure(embedder: Any) -> None:
+    text = ("Revenue\nRevenues from the public sector represented 13% of total revenues for "
+            "2026. Government customers represented 24%, 30% and 25% of total trade "
+            "receivables in 2026, 2025 and 2024.\n\nStatement\nTotal revenues | 2026 | "
+            "$81,288 million")
+    answerer = ExtractiveAnswerer(embedder)
+    found = answerer.answer("What were the total revenues in 2026?", [source(1, text)])
+    assert "81,288" in found.text() and "13%" not in found.text()
+    # a question for the share is answered by it
+    share = answerer.answer("What percentage of total revenues came from the public sector?",
+                            [source(1, text)])
+    assert "13%" in share.text()
+
+
+def test_a_sentence_that_only_introduces_a_table_is_no_answer(embedder: Any) -> None:
+    text = ("Property, plant and equipment\nThe following summarizes the components of "
+            "property, plant and equipment:\nLand | 512 | 498\nBuildings | 7,114 | 6,920")
+    assert all(not u.text.endswith(":") for u in units_of(source(1, text), 0)
+               if not states_nothing(u.text)) and states_nothing(
+        "The following summarizes the components of property, plant and equipment:")

@@ -129,10 +129,12 @@ def is_heading(line: str, previous: str) -> bool:
 
 
 def states_nothing(text: str) -> bool:
-    """A caption, a question ("Q: ...?", "Can I ...?") or a heading run into a sentence."""
+    """A caption, a question ("Q: ...?", "Can I ...?"), a heading run into a sentence, or a
+    sentence that only introduces what follows ("The following summarizes the components
+    of property, plant and equipment:")."""
     plain = text.strip()
     return (bool(_CAPTION.match(plain)) or bool(_QUESTION_LINE.match(plain))
-            or plain.endswith("?"))
+            or plain.endswith("?") or plain.endswith(":"))
 
 
 def _is_question(sentence: str) -> bool:
@@ -567,6 +569,24 @@ _LEVEL = re.compile(r"\b(?:to|of|at|totall?ed|was|were|reached|amounted to)\s+"
                     r"(?:approximately\s+|about\s+)?(?:[$€£]|eur|usd|chf|gbp)?\s?\d", re.I)
 
 
+def _states_share_of(text: str, asked: set[str]) -> bool:
+    """The sentence's percentages are shares of the asked measure, not the measure ("13% of
+    total revenues for 2021" for "What was the total revenue in 2021?")."""
+    shares = _SHARE_OF.findall(text)
+    return bool(shares) and all(set(terms(of)) & asked for of in shares) \
+        and not _STATED_AMOUNT.search(_SHARE_OF.sub(" ", text))
+
+
+_ASKS_SHARE = re.compile(r"\b(?:percent|percentage|share|proportion|portion|fraction|ratio|"
+                         r"how much of|what part)\b", re.I)
+_SHARE_OF = re.compile(r"\d[\d.,]*\s?(?:%|percent)(?:,?\s*(?:and|or)?\s*\d[\d.,]*\s?(?:%|percent))*"
+                       r"\s+of\s+(?:the\s+|its\s+|our\s+)?"
+                       r"((?:total\s+|net\s+|annual\s+)?[a-z]+)", re.I)
+_STATED_AMOUNT = re.compile(r"(?:[$€£]|\b(?:eur|usd|chf|gbp))\s?\d|\d[\d,.]*\s?(?:million|"
+                            r"billion|thousand|eur|usd|chf|gbp)\b|\d[\d,.]*\s?%|"
+                            r"\b\d[\d,.]*\s?percent\b", re.I)
+
+
 def _states_change_only(text: str) -> bool:
     """The sentence's figure is how much something changed, not what it was ("increased
     $383.4 million", but not "increased 9% to $7.3 billion")."""
@@ -711,6 +731,9 @@ class ExtractiveAnswerer:
             fits = wanted is None or _holds(wanted, units[i])
             if fits and asks_level and _states_change_only(units[i].text):
                 fits = False  # "revenue increased $383.4 million" is not what revenue was
+            if fits and asks_level and not _ASKS_SHARE.search(asks) \
+                    and _states_share_of(units[i].text, asked):
+                fits = False  # "13% of total revenues" is not what the revenues were
             scored.append(ScoredUnit(units[i], value, coverage[i], sim, fits))
         scored.sort(key=lambda s: -s.score)  # stable: ties keep retrieval order
         return scored
