@@ -38,6 +38,7 @@ from itertools import combinations
 import numpy as np
 
 from retrieval.answer.asks import (
+    ANSWER_TYPES,
     ASKS_CHANGE,
     CODE,
     NOT_NAMES,
@@ -582,9 +583,8 @@ _ASKS_SHARE = re.compile(r"\b(?:percent|percentage|share|proportion|portion|frac
 _SHARE_OF = re.compile(r"\d[\d.,]*\s?(?:%|percent)(?:,?\s*(?:and|or)?\s*\d[\d.,]*\s?(?:%|percent))*"
                        r"\s+of\s+(?:the\s+|its\s+|our\s+)?"
                        r"((?:total\s+|net\s+|annual\s+)?[a-z]+)", re.I)
-_STATED_AMOUNT = re.compile(r"(?:[$€£]|\b(?:eur|usd|chf|gbp))\s?\d|\d[\d,.]*\s?(?:million|"
-                            r"billion|thousand|eur|usd|chf|gbp)\b|\d[\d,.]*\s?%|"
-                            r"\b\d[\d,.]*\s?percent\b", re.I)
+#: an amount or a percentage, as a money answer states it
+_STATED_AMOUNT = next(holds for kind, _, holds in ANSWER_TYPES if kind == "money")
 
 
 def _states_change_only(text: str) -> bool:

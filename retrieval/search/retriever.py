@@ -127,13 +127,17 @@ class Retriever:
         extra = [inside] if inside.strip() and inside != question else []
         broad = [q for q in queries if q.strip()]
         texts = [question, *parts, *broad, *extra]
-        dense_all = self.embedder.embed(texts) if mode != "sparse" else None
-        sparse_all = ([self.sparse.encode_query(t) for t in texts] if mode != "dense"
+        # a text searched more than once (a statement title's second vote) is encoded once
+        distinct = list(dict.fromkeys(texts))
+        row = {t: i for i, t in enumerate(distinct)}
+        dense_all = self.embedder.embed(distinct) if mode != "sparse" else None
+        sparse_all = ([self.sparse.encode_query(t) for t in distinct] if mode != "dense"
                       else None)
 
         def vectors(i: int) -> tuple[NDArray[np.float32] | None, SparseVector | None]:
-            return (dense_all[i] if dense_all is not None else None,
-                    sparse_all[i] if sparse_all is not None else None)
+            j = row[texts[i]]
+            return (dense_all[j] if dense_all is not None else None,
+                    sparse_all[j] if sparse_all is not None else None)
 
         dense, sparse = vectors(0)
         also = tuple(vectors(i) for i in range(1, 1 + len(parts)))
