@@ -564,3 +564,98 @@ def test_a_sentence_that_only_introduces_a_table_is_no_answer(embedder: Any) -> 
     assert all(not u.text.endswith(":") for u in units_of(source(1, text), 0)
                if not states_nothing(u.text)) and states_nothing(
         "The following summarizes the components of property, plant and equipment:")
+
+
+def test_a_physical_measure_is_answered_with_its_unit(embedder: Any) -> None:
+    from retrieval.answer.asks import answer_type
+
+    pins = ("Table 4: Serial port pins\nPin | Signal | Description\n2 | TXD | transmit data\n"
+            "3 | RXD | receive data\n5 | GND | signal ground")
+    answerer = ExtractiveAnswerer(embedder)
+    assert answerer.answer("What's the maximum cable length on the serial port?",
+                           [source(1, pins)]).refused
+    cable = "Serial cables may be at most 15 m long; use shielded cable in the hall."
+    found = answerer.answer("What's the maximum cable length on the serial port?",
+                            [source(1, f"{pins}\n\n{cable}")])
+    assert not found.refused and "15 m" in found.text()
+    # "the length of the probation period" is a duration; a weight is in grams
+    probation = "The probation period lasts six months for every new employee."
+    assert "six months" in answerer.answer("What is the length of the probation period?",
+                                           [source(1, probation)]).text()
+    kit = "The gateway has two Ethernet ports. The LTE model weighs 310 g without its antenna."
+    assert "310 g" in answerer.answer("How heavy is the LTE model?", [source(1, kit)]).text()
+    assert answer_type("What's the operating temperature range?") is not None
+    # what a follow-up carries over in brackets does not set the kind
+    assert answer_type("humidity (temperature range EL-420 storage)?") is None
+
+
+def test_a_where_question_is_answered_by_a_place(embedder: Any) -> None:
+    text = ("The all-hands meeting takes 45 minutes, is streamed to all offices and is "
+            "recorded for colleagues who cannot attend.")
+    answerer = ExtractiveAnswerer(embedder)
+    assert answerer.answer("Where can I find the recordings of the all-hands meetings?",
+                           [source(1, text)]).refused
+    there = text + " The recordings of the all-hands meetings are kept on the intranet page."
+    found = answerer.answer("Where can I find the recordings of the all-hands meetings?",
+                            [source(1, there)])
+    assert not found.refused and "on the intranet page" in found.text()
+
+
+def test_which_firm_is_answered_by_an_organisations_name(embedder: Any) -> None:
+    text = ("An **external investigator** is appointed if the complaint concerns an employee "
+            "at level L6 or L7 or a member of the HR team.")
+    answerer = ExtractiveAnswerer(embedder)
+    assert answerer.answer("Which firm do we hire as an external investigator?",
+                           [source(1, text)]).refused
+    named = text + " External investigators come from the law firm Brandt Keller Partners."
+    found = answerer.answer("Which firm do we hire as an external investigator?",
+                            [source(1, named)])
+    assert not found.refused and "Brandt Keller" in found.text()
+
+
+def test_a_row_the_question_does_not_pick_is_no_answer(embedder: Any) -> None:
+    leave = ("Table 5: Special leave\nOccasion | Paid days off\nYour wedding | 2 days\n"
+             "Death of your spouse, a child or a parent | 3 days\n"
+             "Death of a sibling or grandparent | 1 day\nMoving house | 1 day")
+    answerer = ExtractiveAnswerer(embedder)
+    # no row names an aunt: the death rows match "days" alike
+    assert answerer.answer("How many days of special leave do I get when my aunt dies?",
+                           [source(1, leave)]).refused
+    found = answerer.answer("How many days of special leave do I get when my grandparent "
+                            "dies?", [source(1, leave)])
+    assert not found.refused and "1 day" in found.text()
+
+
+def test_how_many_is_answered_by_a_figure_of_what_it_counts(embedder: Any) -> None:
+    from retrieval.answer.asks import counted
+
+    assert set(counted("How many paid days off do I get?")) == {"paid", "day", "off"}
+    assert set(counted("How many people work in Graz?")) == {"peopl", "work"}
+    office = ("The Graz office is on the third floor. It has 35 workstations and two meeting "
+              "rooms. The main phone number is +43 316 555 0100.")
+    answerer = ExtractiveAnswerer(embedder)
+    assert answerer.answer("How many people work in the Graz office?",
+                           [source(1, office)]).refused
+    found = answerer.answer("How many workstations does the Graz office have?",
+                            [source(1, office)])
+    assert not found.refused and "35 workstations" in found.text()
+    garage = ("The garage has 40 parking spaces; eight of these spaces have charging points "
+              "for electric cars.")
+    assert "eight" in answerer.answer("How many charging points are there in the garage?",
+                                      [source(1, garage)]).text()
+
+
+def test_a_total_for_a_list_of_places_is_not_one_places_figure(embedder: Any) -> None:
+    staff = ("We employ 342 people at three locations: the headquarters in Leipzig, the sales "
+             "office in Rotterdam and the research office in Graz.\n\nThe office opens at "
+             "8:00.\n\nVienna has a sales partner. Parking is free on "
+             "weekends. Visitors sign in at the reception. Coffee is free for everyone.")
+    answerer = ExtractiveAnswerer(embedder)
+    assert answerer.answer("How many people work in the Rotterdam office?",
+                           [source(1, staff)]).refused
+    each = ("Each office in Leipzig, Rotterdam and Graz has 2 trained first aiders.\n\n"
+            "Vienna has a sales partner. Parking is free on weekends. Visitors sign in at "
+            "the reception. Coffee is free for everyone.")
+    found = answerer.answer("How many first aiders are there in the Rotterdam office?",
+                            [source(1, each)])
+    assert not found.refused and "2 trained first aiders" in found.text()

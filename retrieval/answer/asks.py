@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from retrieval.bm25 import terms
+from retrieval.bm25 import STOPWORDS, terms
 from retrieval.text import word_set
 
 # What kind of answer a question asks for, and what a passage must hold to give it. A passage
@@ -23,7 +23,12 @@ from retrieval.text import word_set
 # Ordinals ("the second floor") are not counts: "how many desks?" is not answered by them.
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                  r"half|twice|once|double")
-_MONTHS = r"jan\w*|feb\w*|mar\w*|apr\w*|may|jun\w*|jul\w*|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*"
+_LENGTH_UNITS = (r"mm|cm|m|km|metres?|meters?|millimet(?:re|er)s?|centimet(?:re|er)s?|"
+                 r"kilomet(?:re|er)s?|ft|feet|foot|inch(?:es)?|miles?")
+#: month names, whole or cut short ("Sept."), not words that start like one ("marked",
+#: "decide", "junior")
+_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+           r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
 ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     ("phone", re.compile(r"\b((tele)?phone|mobile|fax) (number|no)\b|\bhotline\b|\bfax\b|"
                          r"\bnumber (to|should I|do I) (call|dial|ring)\b", re.I),
@@ -50,10 +55,30 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
                          r"how much (money|does|do|is|are|will|can|would))\b", re.I),
      re.compile(r"(eur|usd|chf|gbp|dollars?|euros?|[€$£])\s?\(?\d|\d[\d,.]*\s?(eur|usd|chf|"
                 r"gbp|[€$£%]|percent|million|billion|k\b)", re.I)),
+    # a physical measure is stated with its unit: a pin number or a part count does not say
+    # how long a cable may be, a weight is in grams, a temperature in degrees
+    ("length", re.compile(r"\b(lengths?|distance|width|height|depth|thickness|"
+                          r"how (wide|tall|deep|thick))\b", re.I),
+     # "the length of the probation period" is a duration
+     re.compile(rf"\d\s?(?:{_LENGTH_UNITS})(?!\w)|\d\s?[\"″]|\b(?:hours?|days?|weeks?|"
+                rf"months?|years?)\b", re.I)),
+    ("weight", re.compile(r"\b(weight|weigh|weighs|how heavy)\b", re.I),
+     re.compile(r"\d\s?(?:mg|g|kg|grams?|kilograms?|kilos?|t|tonnes?|tons?|lbs?|pounds?|oz|"
+                r"ounces?)(?!\w)", re.I)),
+    ("temperature", re.compile(r"\btemperatures?\b", re.I),
+     re.compile(r"\d\s?(?:°|º|[Dd]egrees?\b|[CFK]\b)")),
+    ("voltage", re.compile(r"\b(voltage|volts?)\b", re.I),
+     re.compile(r"\d\s?(?:[mk]?V|VDC|VAC|V DC|V AC|[Vv]olts?)\b")),
+    # "Where can I find the recordings?" is answered by a place, an address or a path: "is
+    # recorded for colleagues who cannot attend" says that there are recordings, not where
+    ("place", re.compile(r"^\s*where\b|\bwhere (?:can|could|do|does|did|is|are|should|will|"
+                         r"would|must|may|to)\b", re.I),
+     re.compile(r"\b(?:in|on|at|from|via|under|inside|outside|behind|beside|near|next to|"
+                r"opposite|above|below|into|onto|through|within)\s+\S|https?://|[\w-]+/[\w-]|"
+                r"[\w.+-]+@[\w-]+\.\w|`", re.I)),
     ("number", re.compile(r"\b(how (many|long|often|far|old|big|large|high|fast|much)|"
                           r"what (percentage|percent|share|number|size|ratio|rate|score|"
-                          r"grade|age|speed|weight|height|length|width|depth|capacity|"
-                          r"distance|voltage|temperature|pass mark)|"
+                          r"grade|age|speed|capacity|pass mark)|"
                           r"number of)\b", re.I),
      re.compile(rf"(?<![\w.])\d+([.,]\d+)*(?![\w])|\b({_NUMBER_WORDS})\b", re.I)),
 )
@@ -62,7 +87,12 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
 #: a yes/no question: it starts with an auxiliary verb and asks nothing with a wh-word
 _YES_NO = re.compile(r"^\s*(?:do|does|did|can|could|is|are|am|was|were|will|would|should|"
                      r"shall|may|might|must|have|has|had)\b", re.I)
-_WH_WORD = re.compile(r"\b(?:how|what|when|which|who|whom|whose|where|why)\b", re.I)
+#: ("whose" is left out: "Can I run tests in a chamber whose certificate has expired?")
+_WH_WORD = re.compile(r"\b(?:how|what|when|which|who|whom|where|why)\b", re.I)
+#: words in brackets: what a follow-up carries over from the question before ("what about
+#: humidity?" is searched as "humidity (temperature range EL-420 storage)?"); they do not
+#: say what kind of answer it wants
+_BRACKETED = re.compile(r"\([^()]*\)")
 
 
 #: "What laptop …", "Which error code …": a question that names the thing it asks for right
@@ -80,6 +110,9 @@ def answer_type(question: str) -> tuple[str, re.Pattern[str]] | None:
     kind listed first."""
     if _YES_NO.match(question) and not _WH_WORD.search(question):
         return None  # "Do we get a 13th month's salary?" is answered "No. … twelve …"
+    unbracketed = _BRACKETED.sub(" ", question)
+    if re.search(r"[^\W\d_]", unbracketed):
+        question = unbracketed
     found: list[tuple[int, int, str, re.Pattern[str]]] = []
     for order, (name, asks, holds) in enumerate(ANSWER_TYPES):
         m = asks.search(question)
@@ -97,6 +130,25 @@ def answer_type(question: str) -> tuple[str, re.Pattern[str]] | None:
     if who is not None and who.start() < start:
         return None  # a name is asked for: ``_gives_name`` checks it
     return name, holds
+
+
+_HOW_MANY = re.compile(r"\bhow many\s+((?:[\w-]+\s*){1,3})", re.I)
+
+
+def counted(question: str) -> dict[str, set[str]]:
+    """What a "how many" question counts, by stem: "How many paid days off …?" counts
+    "paid days", "How many people work …?" "people work" (the words after "how many", up to
+    the first function word; a verb among them does no harm)."""
+    m = _HOW_MANY.search(question)
+    if m is None:
+        return {}
+    found: dict[str, set[str]] = {}
+    for word in re.findall(r"[\w-]+", m.group(1).lower()):
+        if word in STOPWORDS:
+            break
+        for stem in terms(word):
+            found.setdefault(stem, set()).add(word)
+    return found
 
 
 # -- what a question singles out ------------------------------------------------------------

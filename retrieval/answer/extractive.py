@@ -53,6 +53,7 @@ from retrieval.answer.asks import (
     answer_type,
     codes_in,
     content_terms,
+    counted,
     doer,
     has,
     in_range,
@@ -85,6 +86,11 @@ _LENGTH = re.compile(r"\b(?:takes?|took|taking|lasts?|lasted|lasting)\s+(?:about
                      r"[\s-]*(?:minutes?|hours?|days?|weeks?|months?|years?)\b", re.I)
 
 
+#: column names whose cells say where something is
+_PLACE_COLUMN = re.compile(r"\b(?:location|address|room|floor|building|site|office|where|"
+                           r"place|city)\b", re.I)
+
+
 def _holds(wanted: tuple[str, re.Pattern[str]], unit: Unit) -> bool:
     text = unit.text
     if wanted[0] == "time":
@@ -97,6 +103,8 @@ def _holds(wanted: tuple[str, re.Pattern[str]], unit: Unit) -> bool:
         text = _FORM_NAME.sub(" ", YEAR.sub(" ", _PAGE_CELL.sub(" ", text)))
     if wanted[1].search(text):
         return True
+    if wanted[0] == "place" and unit.is_row:
+        return bool(_PLACE_COLUMN.search(unit.header))  # "Room | Floor | Seats"
     # A table row holds an amount when it has figures and the currency is in a column name
     # or cell of its own ("Zurich | 65 | CHF", header "... | Currency").
     return (wanted[0] == "money" and unit.is_row and bool(_AMOUNT.search(text))
@@ -550,11 +558,52 @@ _SPECIFIC = re.compile(r"\b\d+(?:\.\d+)+\b|[\w.+-]+@[\w-]+\.\w+|https?://|[\"“
                        r"(?<![\w-])[A-Za-z][\w-]*\d[\w-]*|\d[\w-]*[A-Za-z](?![a-z])")
 
 
-def _names_something(question: str, text: str) -> bool:
+#: what "which firm …?" asks for: an organisation, named
+_ORGANISATIONS = word_set("""firm firms company companies provider providers vendor vendors
+supplier suppliers agency agencies insurer insurers bank banks fund funds partner partners
+contractor contractors carrier carriers courier couriers consultancy consultancies auditor
+auditors broker brokers airline airlines organisation organisations organization
+organizations""")
+_WHICH_NOUN = re.compile(r"\bwhich\s+([\w-]+)(?:\s+([\w-]+))?", re.I)
+
+
+def _names_organisation(question: str, text: str, background: set[str] | frozenset[str]
+                        ) -> bool:
+    """For "which firm/insurer/bank …?": a sentence that names an organisation the question
+    does not — a capitalised name inside the sentence, not a level or code ("L6"), not a
+    department's initials ("the HR team"), not the organisation's own name (``background``)."""
+    asked = question.lower()
+    words = WORD.findall(_EMPHASIS.sub("", text))
+    return any(w[0].isupper() and (len(w) > 2 or w[1:].islower()) and not _DIGIT.search(w)
+               and w not in NOT_NAMES and w.lower() not in asked
+               and w.lower() not in background and (words[i - 1][0].isalnum()
+                                                      or words[i - 1] in {",", "&"})
+               for i, w in enumerate(words) if i > 0)
+
+
+_EMPHASIS = re.compile(r"\*\*?|__?")
+_DIGIT = re.compile(r"\d")
+
+
+def _asks_organisation(question: str) -> bool:
+    """"Which firm do we hire …?", "Which pension fund …?", not "Which company laptop …?"."""
+    m = _WHICH_NOUN.search(question)
+    if m is None:
+        return False
+    first, second = m.group(1).lower(), (m.group(2) or "").lower()
+    return second in _ORGANISATIONS or (first in _ORGANISATIONS
+                                        and (not second or second in STOPWORDS))
+
+
+def _names_something(question: str, text: str,
+                     background: set[str] | frozenset[str] = frozenset()) -> bool:
     """For "which" questions: a sentence that names something particular the
     question does not — a capitalised word inside the sentence, a figure or code, an address,
     a quoted name or a path ("The company pension plan is provided through a group contract
-    with a pension fund" names no fund)."""
+    with a pension fund" names no fund). A question for a firm, insurer or bank wants an
+    organisation's name (``_names_organisation``)."""
+    if _asks_organisation(question):
+        return _names_organisation(question, text, background)
     asked = question.lower()
     if _SPECIFIC.search(text):
         return True
@@ -585,6 +634,24 @@ _SHARE_OF = re.compile(r"\d[\d.,]*\s?(?:%|percent)(?:,?\s*(?:and|or)?\s*\d[\d.,]
                        r"((?:total\s+|net\s+|annual\s+)?[a-z]+)", re.I)
 #: an amount or a percentage, as a money answer states it
 _STATED_AMOUNT = next(holds for kind, _, holds in ANSWER_TYPES if kind == "money")
+
+
+#: how many words from a figure the thing it counts may stand ("eight of these spaces have
+#: charging points")
+_COUNT_REACH = 5
+_COUNT_WORD = re.compile(r"[\w.,+-]+")
+_IS_FIGURE = re.compile(r"[+-]?\d[\d.,]*[+]?|one|two|three|four|five|six|seven|eight|nine|ten|"
+                        r"eleven|twelve|twenty|thirty|forty|fifty|hundred|dozen", re.I)
+_EACH = re.compile(r"\b(?:each|every|per|respectively|apiece)\b", re.I)
+
+
+def _figure_for_a_list(text: str, singled: set[str]) -> bool:
+    """The sentence names what the question singles out together with two or more other
+    names, and its figure is not said of each of them: it is their total."""
+    if _EACH.search(text):
+        return False
+    named = names_in(text)
+    return bool(named & singled) and len(named - singled) >= 2
 
 
 def _states_change_only(text: str) -> bool:
@@ -656,6 +723,7 @@ class ExtractiveAnswerer:
         must = codes | (listed_names - topical)
         background = topical | {m.lower() for m in re.findall(r"[@./]([A-Za-z]+)\.", everywhere)}
         unlisted = names - listed_names
+        singled = listed_names - topical
         wanted = answer_type(asks)
         # a question for an amount or figure that does not ask how it changed
         asks_level = (wanted is not None and wanted[0] in ("money", "number")
@@ -687,6 +755,11 @@ class ExtractiveAnswerer:
             if ok and asked_years:
                 said_years = set(YEAR.findall(u.display()))
                 ok = not said_years or bool(asked_years & said_years)
+            # a figure stated for a list of places or names ("we employ 342 people at three
+            # locations: … Leipzig, … Rotterdam, … Graz") is their total, not the figure
+            # for the one the question singles out ("How many people work in Rotterdam?")
+            if ok and asks_level and singled and not u.is_row:
+                ok = not _figure_for_a_list(u.text, singled)
             # a name that no source lists: only a row "for all other ..." can answer
             if ok and unlisted:
                 ok = u.is_row and bool(OTHER_ROW.match(u.cells[0] if u.cells else u.text))
@@ -702,7 +775,7 @@ class ExtractiveAnswerer:
             if ok and wants_name:
                 ok = _gives_name(asks, u, background)
             elif ok and wants_specific and not u.is_row:
-                ok = _names_something(asks, u.text)
+                ok = _names_something(asks, u.text, background)
             allowed.append(ok and not states_nothing(u.text))
         # Only the most promising units are embedded: the cost grows with their number.
         order = sorted((i for i in range(total) if allowed[i]),
@@ -724,6 +797,7 @@ class ExtractiveAnswerer:
         vectors = self.embedder.embed([" ".join(units[i].display().split()[:40])
                                        for i in order])
         similarity = vectors @ qv
+        counts = counted(asks) if wanted is not None and wanted[0] == "number" else {}
         scored = []
         for j, i in enumerate(order):
             sim = float(similarity[j])
@@ -734,6 +808,8 @@ class ExtractiveAnswerer:
             if fits and asks_level and not _ASKS_SHARE.search(asks) \
                     and _states_share_of(units[i].text, asked):
                 fits = False  # "13% of total revenues" is not what the revenues were
+            if fits and counts and not self._counts(units[i], counts):
+                fits = False  # "It has 35 workstations" does not say how many people
             scored.append(ScoredUnit(units[i], value, coverage[i], sim, fits))
         scored.sort(key=lambda s: -s.score)  # stable: ties keep retrieval order
         return scored
@@ -755,6 +831,7 @@ class ExtractiveAnswerer:
             if not picks:
                 return Extract([], top, True)
             return Extract(picks, top, False, question, unanswered)
+        scored = self._without_undecided_rows(question, scored)
         if not scored:
             return Extract([], 0.0, True)
         best = scored[0]
@@ -782,6 +859,53 @@ class ExtractiveAnswerer:
                 picks.append(candidate)
                 covered |= adds
         return Extract(picks, best.score, False, question)
+
+    def _counts(self, unit: Unit, things: dict[str, set[str]]) -> bool:
+        """The unit states a figure of what a "how many" question counts: the thing is said
+        within a few words of a figure ("342 people", "leave days per year: 30"), in other
+        words too ("20 local user accounts" for "users"), or is a column of its row."""
+        if unit.is_row and set(things) & set(terms(f"{unit.header} {unit.context}")):
+            return True
+        words = _COUNT_WORD.findall(unit.display())
+        near = [" ".join(words[max(0, k - _COUNT_REACH):k + _COUNT_REACH + 1])
+                for k, w in enumerate(words) if _IS_FIGURE.fullmatch(w)]
+        if not near:
+            return False
+        if any(set(things) & set(terms(x)) for x in near):
+            return True
+        return any(self.near.said_otherwise(things, near))
+
+    def _without_undecided_rows(self, question: str, scored: list[ScoredUnit]
+                                ) -> list[ScoredUnit]:
+        """A table row is not an answer when the question's words pick it no more than a
+        sibling row with another value that scores nearly as well, and the question has a
+        word that neither says, not even in other words: that word was to pick the row
+        ("How many days of special leave when my aunt dies?": the rows for a sibling or
+        grandparent and for a parent match "days" alike, and no row says "aunt"). Those
+        rows are dropped; what is left may still answer."""
+        if not scored or not scored[0].unit.is_row:
+            return scored
+        best = scored[0]
+        asked = set(terms(question))
+
+        def picked_by(u: Unit) -> frozenset[str]:
+            return frozenset(asked & set(terms(" ".join(u.cells or (u.text,)))))
+
+        def same_table(u: Unit) -> bool:
+            return u.is_row and u.n == best.unit.n and u.header == best.unit.header
+
+        words = picked_by(best.unit)
+        if not any(same_table(s.unit) and s.unit.cells != best.unit.cells
+                   and s.score >= 0.9 * best.score and picked_by(s.unit) == words
+                   for s in scored[1:]):
+            return scored
+        said = set(terms(f"{best.unit.display()} {best.unit.context}"))
+        unsaid = {t: ws for t, ws in words_of(question).items()
+                  if t in content_terms(question) and t not in said}
+        if not unsaid or not set(unsaid) - self.near.said_otherwise(
+                unsaid, [f"{best.unit.display()} {best.unit.context}"])[0]:
+            return scored
+        return [s for s in scored if not (same_table(s.unit) and picked_by(s.unit) == words)]
 
     def _answer_parts(self, parts: tuple[str, str],
                       sources: Sequence[Sequence[Source]], picks: list[ScoredUnit]
