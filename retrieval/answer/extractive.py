@@ -5,17 +5,23 @@ A unit (a sentence, or a table row read with its full column names) may answer o
 
 * it states something: headings, captions ("Table 2: ...") and FAQ question lines ("Q: ...?")
   restate a topic, they never answer it;
-* it holds the kind of fact asked for — the kind the question asks for first: a figure for
-  "how many", a clock time for "what time", a date or duration for "when", an amount for "how
-  much", a name for "who" (a person's name when it asks who holds a role: a job title does
-  not say who), something particular for "which" (``answer_type``, ``_gives_name``,
-  ``_names_something``);
+* it holds the kind of fact asked for — the kind the question asks for first: a figure of
+  the thing counted for "how many" (not "35 workstations" for "how many people"), a clock
+  time for "what time", a date or duration for "when", an amount for "how much", a length,
+  weight, temperature or voltage with its unit, a place for "where", a name for "who" (a
+  person's name when it asks who holds a role: a job title does not say who), something
+  particular for "which" and an organisation's name for "which firm" (``answer_type``,
+  ``_counts``, ``_gives_name``, ``_names_something``);
 * it shares the question's own words, not only its year, code or place;
 * it is about what the question singles out: every code, level, model, version or year the
   question names ("L8", "E306", "EL-440", "2027") and every proper name it names ("Graz") is in
   the unit or in its context (section heading, table caption and header). A question about a
   city, level or code that the row does not name is not answered by that row. The one general
   exception: a table row for "all other ..." stands for names that no source lists at all.
+  A figure stated for a list of names ("342 people at three locations: …") is their total;
+* a table row is picked by the question's words, not only matched: when a sibling row with
+  another value matches the same words and the question has a word neither says ("aunt"),
+  neither answers.
 
 An FAQ's question ("Q: …?") is the context of the answer after it. A table row that answers
 is said as a sentence about the column asked for (``row_sentence``).
@@ -669,13 +675,14 @@ class ExtractiveAnswerer:
     # then for t = 0.20, 0.22, ... 0.68 count an answer as refused when its score < t and
     # compute correctness (answerable items), refusal accuracy (unanswerable items) and false
     # refusals (``python -m bench.refusal_sweep``). The goal "refusal accuracy >= 0.90" costs
-    # too much correctness here (t = 0.52: correctness 0.72, false refusals 0.25), so the
+    # too much correctness here (t = 0.46: correctness 0.80, false refusals 0.16), so the
     # threshold kept is the one with the best correctness + refusal accuracy among those with
     # false refusals <= 0.10, and of those within 0.01 of the best (half an unanswerable
-    # item) the one with the fewest false refusals. Sweep (2 Dec 2026, 372 items): t 0.30:
-    # 0.873/0.700/0.028 · 0.34: 0.866/0.740/0.050 · 0.36: 0.863/0.760/0.056 (kept) · 0.38:
-    # 0.854/0.760/0.068 · 0.42: 0.848/0.780/0.099 · 0.50: 0.739/0.880/0.224 (correctness /
-    # refusal accuracy / false refusals).
+    # item) the one with the fewest false refusals. Sweep (2 Dec 2026, 372 items, with the
+    # measure, place, organisation and count rules): t 0.30: 0.876/0.760/0.034 · 0.34:
+    # 0.870/0.800/0.053 · 0.36: 0.866/0.860/0.059 (kept) · 0.40: 0.851/0.860/0.090 · 0.42:
+    # 0.848/0.880/0.102 · 0.46: 0.798/0.920/0.158 (correctness / refusal accuracy / false
+    # refusals).
     def __init__(self, embedder: Embedder, *, threshold: float = 0.36, max_picks: int = 2,
                  max_units: int = 8, max_sources: int = 5) -> None:
         self.embedder = embedder
