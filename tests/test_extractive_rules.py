@@ -599,6 +599,13 @@ def test_a_where_question_is_answered_by_a_place(embedder: Any) -> None:
     found = answerer.answer("Where can I find the recordings of the all-hands meetings?",
                             [source(1, there)])
     assert not found.refused and "on the intranet page" in found.text()
+    from retrieval.answer.asks import answer_type
+
+    place = answer_type("Where do I send my expense claim?")
+    assert place is not None and place[0] == "place"
+    assert place[1].search("Send it to the Travel Desk.")
+    assert place[1].search("Hand it to Controlling.")
+    assert not place[1].search("It is streamed to all offices.")
 
 
 def test_which_firm_is_answered_by_an_organisations_name(embedder: Any) -> None:

@@ -74,7 +74,9 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     ("place", re.compile(r"^\s*where\b|\bwhere (?:can|could|do|does|did|is|are|should|will|"
                          r"would|must|may|to)\b", re.I),
      re.compile(r"\b(?:in|on|at|from|via|under|inside|outside|behind|beside|near|next to|"
-                r"opposite|above|below|into|onto|through|within)\s+\S|https?://|[\w-]+/[\w-]|"
+                r"opposite|above|below|into|onto|through|within)\s+\S|"
+                # "send it to the Travel Desk", not "streamed to all offices"
+                r"\bto\s+(?:the|a|an|your|our|their|its)\s|\bto\s+(?-i:[A-Z])|https?://|[\w-]+/[\w-]|"
                 r"[\w.+-]+@[\w-]+\.\w|`", re.I)),
     ("number", re.compile(r"\b(how (many|long|often|far|old|big|large|high|fast|much)|"
                           r"what (percentage|percent|share|number|size|ratio|rate|score|"
