@@ -631,6 +631,13 @@ def test_a_row_the_question_does_not_pick_is_no_answer(embedder: Any) -> None:
     found = answerer.answer("How many days of special leave do I get when my grandparent "
                             "dies?", [source(1, leave)])
     assert not found.refused and "1 day" in found.text()
+    # a figure in a row's range picks it, though another figure falls in a sibling's range
+    annual = ("Table 1: Annual leave\nCompleted years of service | Paid leave days per year\n"
+              "0 to 2 years | 28\n3 to 5 years | 29\n6 to 9 years | 30")
+    found = answerer.answer("I've been here for seven years. How many paid vacation days do I "
+                            "get per year on a five-day week?", [source(1, annual)])
+    assert not found.refused and found.text().startswith("The paid leave days per year") \
+        and "6 to 9 years is 30" in found.text()
 
 
 def test_how_many_is_answered_by_a_figure_of_what_it_counts(embedder: Any) -> None:

@@ -59,10 +59,12 @@ class NearWords:
             cache.update((w, got[w]) for w in missing)
         return got
 
-    def said_otherwise(self, asked: dict[str, set[str]], texts: Sequence[str]
-                       ) -> list[set[str]]:
+    def said_otherwise(self, asked: dict[str, set[str]], texts: Sequence[str],
+                       threshold: float | None = None) -> list[set[str]]:
         """For each text, the stems of ``asked`` (stem -> the question's words) that the text
-        does not contain but says with a near word."""
+        does not contain but says with a near word (``threshold``: another cosine than the
+        default, for a looser reading)."""
+        least = self.threshold if threshold is None else threshold
         per_text = [words_of(t) for t in texts]
         missing = [{s for s in asked if s not in ws} for ws in per_text]
         if not any(missing):
@@ -80,5 +82,5 @@ class NearWords:
             theirs = np.stack([vectors[w] for w in own])
             found.append({s for s in m
                           if max(float((theirs @ vectors[w]).max()) for w in asked[s])
-                          >= self.threshold})
+                          >= least})
         return found
