@@ -657,6 +657,13 @@ def test_how_many_is_answered_by_a_figure_of_what_it_counts(embedder: Any) -> No
               "for electric cars.")
     assert "eight" in answerer.answer("How many charging points are there in the garage?",
                                       [source(1, garage)]).text()
+    # people are counted by seats; a count said in other words still counts
+    rooms = ("Table 6: Meeting rooms\nRoom | Floor | Seats | Equipment\nMerlin | 3 | 12 | "
+             "Whiteboard\nOsprey | 1 | 20 | Two projectors")
+    assert "20" in answerer.answer("How many people fit in the Osprey room?",
+                                   [source(1, rooms)]).text()
+    assert "35 workstations" in answerer.answer("How many desks does the Graz office have?",
+                                                [source(1, office)]).text()
 
 
 def test_a_total_for_a_list_of_places_is_not_one_places_figure(embedder: Any) -> None:
