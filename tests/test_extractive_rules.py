@@ -680,3 +680,71 @@ def test_a_total_for_a_list_of_places_is_not_one_places_figure(embedder: Any) ->
     found = answerer.answer("How many first aiders are there in the Rotterdam office?",
                             [source(1, each)])
     assert not found.refused and "2 trained first aiders" in found.text()
+
+
+def test_a_number_to_call_an_extension_a_timeout_and_a_discount_are_kinds() -> None:
+    from retrieval.answer.asks import answer_type
+
+    def kind(question: str) -> str | None:
+        found = answer_type(question)
+        return found[0] if found else None
+
+    assert kind("What's the 24-hour assistance number of our travel insurance?") == "phone"
+    assert kind("What's the CISO's phone extension?") == "extension"
+    assert kind("What is the serial number of the chamber?") == "number"
+    assert kind("How long is the EdgeCare extension?") == "number"
+    assert kind("What's the session timeout for the HR portal?") == "time"
+    assert kind("What volume discount does a customer get?") == "money"
+    extension = answer_type("What is the phone extension of HR?")
+    assert extension is not None
+    assert extension[1].search("Call extension 2140.")
+    assert not extension[1].search("Extensions can be dialled directly from every phone.")
+    assert not extension[1].search("It opened in 2026 in Graz.")
+    timeout = answer_type("What's the default web session timeout?")
+    assert timeout is not None and timeout[1].search("Web session timeout | 15 min")
+
+
+def test_a_unit_about_another_listed_place_does_not_answer(embedder: Any) -> None:
+    # Leipzig is the head office most passages speak of: its name is the sources' topic
+    guide = ("Kestrelmoor has offices in Leipzig, Rotterdam and Graz.\n\nLeipzig has a "
+             "canteen.\n\nParking in Leipzig is free.\n\nLeipzig reception opens at 7:00."
+             "\n\nRotterdam office\n"
+             "The office is on the fourth floor. It has 35 workstations and two meeting rooms."
+             "\n\nGraz office\nIt has 60 workstations and a rooftop terrace.")
+    answerer = ExtractiveAnswerer(embedder)
+    assert answerer.answer("How many workstations does the Leipzig office have?",
+                           [source(1, guide)]).refused
+    found = answerer.answer("How many workstations does the Graz office have?",
+                            [source(1, guide)])
+    assert not found.refused and "60 workstations" in found.text()
+
+
+def test_which_insurer_is_not_answered_by_a_row_or_a_portal(embedder: Any) -> None:
+    text = ("Table 3: Insurance by tier\nBenefit | Standard tier | Plus tier\nGroup life "
+            "insurance cover | Twice the annual base salary | Three times the salary\n\n"
+            "The insurance card can be downloaded from the Expense Portal.")
+    answerer = ExtractiveAnswerer(embedder)
+    assert answerer.answer("Which insurance company provides our group life insurance?",
+                           [source(1, text)]).refused
+    named = text.replace("Benefit | Standard tier | Plus tier", "Benefit | Insurer | Cover")
+    named = named.replace("Twice the annual base salary", "Hanseatic Life")
+    found = answerer.answer("Which insurance company provides our group life insurance?",
+                            [source(1, named)])
+    assert not found.refused and "Hanseatic Life" in found.text()
+
+
+def test_what_belongs_to_an_abbreviation_is_said_of_it(embedder: Any) -> None:
+    from retrieval.answer.extractive import abbreviations
+
+    assert abbreviations("What's the CISO's phone extension? Is the VPN on?") == {"CISO"}
+    contacts = ("IT Helpdesk: phone +49 341 555 0140 or extension 4357.\n\nThe security "
+                "policy is owned by the CISO.\n\nExceptions are approved in writing.\n\n"
+                "Parking is free on weekends.\n\nVisitors sign in at reception.\n\nThe "
+                "canteen opens at noon.\n\nLaptops are replaced every four years.")
+    answerer = ExtractiveAnswerer(embedder)
+    assert answerer.answer("What's the CISO's phone extension?",
+                           [source(1, contacts)]).refused
+    spelled = contacts + ("\n\nMiriam Olsberg, Chief Information Security Officer, can be "
+                          "reached on extension 4410.")
+    found = answerer.answer("What's the CISO's phone extension?", [source(1, spelled)])
+    assert not found.refused and "4410" in found.text()

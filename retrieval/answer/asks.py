@@ -30,8 +30,16 @@ _LENGTH_UNITS = (r"mm|cm|m|km|metres?|meters?|millimet(?:re|er)s?|centimet(?:re|
 _MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
            r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
 ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
+    # a number to call ("the 24-hour assistance number", "the CISO's phone extension"), not
+    # a serial or order number; an extension is a short number
+    ("extension", re.compile(r"\b(phone|telephone|internal|direct) extension|"
+                             r"\bextension (number|no)\b", re.I),
+     re.compile(r"\+?\d(?:[ ()/-]?\d){6,}|\b(?:ext\.?|extension|x)\s*\d{2,6}\b|"
+                r"(?<![\d.,:/-])(?!(?:19|20)\d\d\b)\d{3,5}(?![\d.,:/-])", re.I)),
     ("phone", re.compile(r"\b((tele)?phone|mobile|fax) (number|no)\b|\bhotline\b|\bfax\b|"
-                         r"\bnumber (to|should I|do I) (call|dial|ring)\b", re.I),
+                         r"\bnumber (to|should I|do I) (call|dial|ring)\b|"
+                         r"\b(assistance|emergency|contact|support|helpline|service desk|"
+                         r"helpdesk|help desk) (phone )?(number|no)\b", re.I),
      re.compile(r"\+?\d(?:[ ()/-]?\d){6,}")),
     ("email", re.compile(r"\b(e-?mail address(es)?|(which|what) (mailbox|e-?mail)(es)?|"
                          r"mailbox address)\b", re.I),
@@ -41,7 +49,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
      re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b|\b(noon|midday|midnight)\b",
                 re.I)),
     ("time", re.compile(r"\b(when|what time|until what time|(which|what) (day|date|month|year)|"
-                        r"what date|deadline|how soon|how quickly|by when|"
+                        r"what date|deadline|how soon|how quickly|by when|timeout|time-out|"
                         # "how fast does IT respond?" asks how long it takes ("next working
                         # day"); "how fast is the CPU?" asks for a speed
                         r"how fast (?:do|does|did|will|would|can|could|should|must)\b)\b",
@@ -49,9 +57,11 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
      re.compile(rf"\b\d{{1,2}}[:.]\d{{2}}\b|\b(19|20)\d{{2}}\b|\b({_MONTHS})\b|\b(monday|"
                 rf"tuesday|wednesday|thursday|friday|saturday|sunday|day|days|week|weeks|"
                 rf"month|months|year|years|hour|hours|minute|minutes|seconds)\b|"
+                rf"\d\s?(?:min|mins|h|hrs?|s|sec|secs|ms)\b|"
                 rf"\b\d+(st|nd|rd|th)\b", re.I)),
     ("money", re.compile(r"\b(price|prices|cost|costs|revenue|revenues|sales|salary|salaries|"
                          r"budget|fee|fees|allowance|per diem|spend|turnover|profit|income|"
+                         r"discount|discounts|rebate|rebates|surcharge|supplement|"
                          r"how much (money|does|do|is|are|will|can|would))\b", re.I),
      re.compile(r"(eur|usd|chf|gbp|dollars?|euros?|[€$£])\s?\(?\d|\d[\d,.]*\s?(eur|usd|chf|"
                 r"gbp|[€$£%]|percent|million|billion|k\b)", re.I)),

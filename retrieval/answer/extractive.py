@@ -169,6 +169,7 @@ class Unit:
     header: str = ""  # a row: its table's column names, " | " between them, wraps rejoined
     cells: tuple[str, ...] = ()  # a row: its cells, wrapped cell lines rejoined
     before: str = ""  # a sentence: the one before it in its paragraph
+    heading: str = ""  # the heading or caption right above it (not the chunk's section)
 
     def next_to(self, other: Unit) -> bool:
         """Whether the two are neighbouring sentences of one paragraph."""
@@ -348,7 +349,7 @@ def units_of(source: Source, rank: int, known_headers: Sequence[tuple[str, str]]
                     elif len(sentence.split()) >= 3 and not states_nothing(sentence):
                         found.append(Unit(source.n, rank, sentence,
                                           f"{head} {heading} {before}", False,
-                                          before=before))
+                                          before=before, heading=heading))
                         before = sentence
             paragraph.clear()
 
@@ -356,7 +357,7 @@ def units_of(source: Source, rank: int, known_headers: Sequence[tuple[str, str]]
         if row:
             names = " | ".join(header)
             found.append(Unit(source.n, rank, " ".join(raw), f"{head} {caption} {names}",
-                              True, names, tuple(row)))
+                              True, names, tuple(row), heading=caption))
         row.clear()
         raw.clear()
 
@@ -579,12 +580,79 @@ def _names_organisation(question: str, text: str, background: set[str] | frozens
     does not — a capitalised name inside the sentence, not a level or code ("L6"), not a
     department's initials ("the HR team"), not the organisation's own name (``background``)."""
     asked = question.lower()
-    words = WORD.findall(_EMPHASIS.sub("", text))
+    # the name of a document, system or place of the organisation's own ("the Expense
+    # Portal", "the Travel Policy") names no organisation
+    plain = _THING_NAME.sub(lambda m: m.group(0) if m.group(2).lower() not in _THING_WORDS
+                            else " ", _EMPHASIS.sub("", text))
+    words = WORD.findall(plain)
     return any(w[0].isupper() and (len(w) > 2 or w[1:].islower()) and not _DIGIT.search(w)
                and w not in NOT_NAMES and w.lower() not in asked
                and w.lower() not in background and (words[i - 1][0].isalnum()
                                                       or words[i - 1] in {",", "&"})
                for i, w in enumerate(words) if i > 0)
+
+
+_THING_NAME = re.compile(r"((?:[A-Z][\w&-]*\s+)+)([A-Z][\w-]*)")
+
+
+def _listed_with(names: set[str], units: Sequence[Unit]) -> set[str]:
+    """The names the units list together with one of ``names`` ("Leipzig, Rotterdam and
+    Graz"): names of the same kind (three or more in one sentence)."""
+    found: set[str] = set()
+    if not names:
+        return found
+    for u in units:
+        if u.is_row:
+            continue
+        named = names_in(u.text)
+        if len(named) >= 3 and named & names:
+            found |= named
+    return found - names
+
+
+def _names_only_other(text: str, names: set[str], siblings: set[str]) -> bool:
+    return (any(has(w, text) for w in siblings) and not any(has(w, text) for w in names))
+
+
+_ABBREVIATION = re.compile(r"(?<![\w-])([A-Z]{2,6})(?:'s|’s)(?![\w-])")
+
+
+def abbreviations(question: str) -> set[str]:
+    """The abbreviations whose something a question asks for ("the CISO's phone extension",
+    "the DPO's e-mail address"), not currencies or units. (Any abbreviation would be too
+    much: "HQ", "OK", "CVs" and "LTE" are said otherwise or in a code, "EL-420-LTE".)"""
+    return {m.group(1) for m in _ABBREVIATION.finditer(question)
+            if m.group(1) not in _NOT_ACRONYM_NAMES and m.group(1) != "I"}
+
+
+def _says_abbreviation(abbreviation: str, text: str) -> bool:
+    """``text`` names the abbreviation, or spells it out: capitalised words with its
+    initials ("Data Protection Officer" for "DPO")."""
+    if has(abbreviation.lower(), text.lower()):
+        return True
+    return abbreviation in _initial_runs(re.findall(r"[A-Za-z][\w-]*", text),
+                                         len(abbreviation))
+
+
+def _initial_runs(words: Sequence[str], n: int) -> set[str]:
+    """The initials of each run of ``n`` capitalised words (small joining words skipped):
+    "Chief Information Security Officer" -> "CISO"."""
+    capital = [w for w in words if w.lower() not in {"of", "and", "for", "the", "&"}]
+    found = set()
+    for i in range(len(capital) - n + 1):
+        run = capital[i:i + n]
+        if all(w[0].isupper() for w in run):
+            found.add("".join(w[0] for w in run))
+    return found
+
+
+def _as_named(cell: str) -> str:
+    """A table cell read as if inside a sentence when it starts with a name: one word
+    ("Allianz") or capitalised words ("Allianz Leben"), not "Twice the annual base"."""
+    words = cell.split()
+    if len(words) == 1 or (len(words) > 1 and words[1][:1].isupper()):
+        return f"by {cell}"
+    return cell
 
 
 _EMPHASIS = re.compile(r"\*\*?|__?")
@@ -741,6 +809,12 @@ class ExtractiveAnswerer:
                       and not ASKS_CHANGE.search(asks))
         wants_name = bool(WHO.search(asks)) and not WHO_QUALIFIES.match(asks)
         wants_specific = wanted is None and bool(WHICH.match(asks))
+        asks_organisation = wants_specific and _asks_organisation(asks)
+        siblings = _listed_with(names, units)
+        initials = abbreviations(question) - {
+            a for a in abbreviations(question)
+            if sum(_says_abbreviation(a, f"{u.display()} {u.context}") for u in units)
+            > 0.3 * total}  # one most units carry is the topic ("the VPN" in a VPN guide)
         figures = question_figures(question)
         about = content_terms(question)
         coverage: list[float] = []
@@ -761,6 +835,10 @@ class ExtractiveAnswerer:
                              + (max(weight.values()) if fits_range else 0.0)) / whole)
             seen = f"{u.display()} {u.context}".lower()
             ok = all(has(w, seen) for w in must)
+            # what belongs to an abbreviation ("the CISO's phone extension") is said by a
+            # unit that names it, or spells it out ("Chief Information Security Officer")
+            if ok and initials:
+                ok = all(_says_abbreviation(a, f"{u.display()} {u.context}") for a in initials)
             # a unit that states other years, not the asked one, is about another period
             # ("… were $5.3 billion for the year ended December 31, 2021" for "… in 2022?")
             if ok and asked_years:
@@ -787,6 +865,16 @@ class ExtractiveAnswerer:
                 ok = _gives_name(asks, u, background)
             elif ok and wants_specific and not u.is_row:
                 ok = _names_something(asks, u.text, background)
+            elif ok and wants_specific and asks_organisation:
+                # a row names a thing; only a name says which insurer or firm
+                ok = any(_names_organisation(asks, _as_named(c), background)
+                         for c in u.cells)
+            # a unit that names another of the places the sources list together with the
+            # asked one ("Rotterdam" in the heading of "It has 35 workstations") and not the
+            # asked one is about that other place
+            if ok and siblings and _names_only_other(
+                    f"{u.display()} {u.heading}".lower(), names, siblings):
+                ok = False
             allowed.append(ok and not states_nothing(u.text))
         # Only the most promising units are embedded: the cost grows with their number.
         order = sorted((i for i in range(total) if allowed[i]),
