@@ -737,6 +737,8 @@ def test_what_belongs_to_an_abbreviation_is_said_of_it(embedder: Any) -> None:
     from retrieval.answer.extractive import abbreviations
 
     assert abbreviations("What's the CISO's phone extension? Is the VPN on?") == {"CISO"}
+    assert abbreviations("What's the phone extension of the Data Protection Officer?") == {
+        "Data Protection Officer"}
     contacts = ("IT Helpdesk: phone +49 341 555 0140 or extension 4357.\n\nThe security "
                 "policy is owned by the CISO.\n\nExceptions are approved in writing.\n\n"
                 "Parking is free on weekends.\n\nVisitors sign in at reception.\n\nThe "
@@ -748,3 +750,5 @@ def test_what_belongs_to_an_abbreviation_is_said_of_it(embedder: Any) -> None:
                           "reached on extension 4410.")
     found = answerer.answer("What's the CISO's phone extension?", [source(1, spelled)])
     assert not found.refused and "4410" in found.text()
+    assert answerer.answer("What's the phone extension of the Data Protection Officer?",
+                           [source(1, contacts)]).refused

@@ -618,16 +618,29 @@ _ABBREVIATION = re.compile(r"(?<![\w-])([A-Z]{2,6})(?:'s|’s)(?![\w-])")
 
 
 def abbreviations(question: str) -> set[str]:
-    """The abbreviations whose something a question asks for ("the CISO's phone extension",
-    "the DPO's e-mail address"), not currencies or units. (Any abbreviation would be too
-    much: "HQ", "OK", "CVs" and "LTE" are said otherwise or in a code, "EL-420-LTE".)"""
-    return {m.group(1) for m in _ABBREVIATION.finditer(question)
-            if m.group(1) not in _NOT_ACRONYM_NAMES and m.group(1) != "I"}
+    """Who or what a question asks something of: an abbreviation's ("the CISO's phone
+    extension", "the DPO's e-mail address", not currencies or units) or a capitalised
+    name's after "of the" ("the phone extension of the Data Protection Officer"). (Any
+    abbreviation would be too much: "HQ", "OK", "CVs" and "LTE" are said otherwise or in a
+    code, "EL-420-LTE".)"""
+    found = {m.group(1) for m in _ABBREVIATION.finditer(question)
+             if m.group(1) not in _NOT_ACRONYM_NAMES and m.group(1) != "I"}
+    found |= {m.group(1) for m in _HOLDER.finditer(question)}
+    return found
+
+
+#: "of the Data Protection Officer", "of our Travel Desk": two capitalised words or more
+_HOLDER = re.compile(r"\bof (?:the|our|your) ((?:[A-Z][\w&-]*\s+)+[A-Z][\w&-]*)")
 
 
 def _says_abbreviation(abbreviation: str, text: str) -> bool:
     """``text`` names the abbreviation, or spells it out: capitalised words with its
     initials ("Data Protection Officer" for "DPO")."""
+    if " " in abbreviation:  # a name: all its words, or its initials
+        words = abbreviation.split()
+        lower = text.lower()
+        initials = "".join(w[0] for w in words if w.lower() not in {"of", "and", "for", "&"})
+        return all(has(w.lower(), lower) for w in words) or has(initials.lower(), lower)
     if has(abbreviation.lower(), text.lower()):
         return True
     return abbreviation in _initial_runs(re.findall(r"[A-Za-z][\w-]*", text),
