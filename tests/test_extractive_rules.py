@@ -693,7 +693,7 @@ def test_a_number_to_call_an_extension_a_timeout_and_a_discount_are_kinds() -> N
     assert kind("What's the CISO's phone extension?") == "extension"
     assert kind("What is the serial number of the chamber?") == "number"
     assert kind("How long is the EdgeCare extension?") == "number"
-    assert kind("What's the session timeout for the HR portal?") == "time"
+    assert kind("What's the session timeout for the HR portal?") == "duration"
     assert kind("What volume discount does a customer get?") == "money"
     extension = answer_type("What is the phone extension of HR?")
     assert extension is not None
@@ -702,6 +702,7 @@ def test_a_number_to_call_an_extension_a_timeout_and_a_discount_are_kinds() -> N
     assert not extension[1].search("It opened in 2026 in Graz.")
     timeout = answer_type("What's the default web session timeout?")
     assert timeout is not None and timeout[1].search("Web session timeout | 15 min")
+    assert not timeout[1].search("The welcome session is every Monday at 09:30.")
 
 
 def test_a_unit_about_another_listed_place_does_not_answer(embedder: Any) -> None:

@@ -49,7 +49,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
      re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b|\b(noon|midday|midnight)\b",
                 re.I)),
     ("time", re.compile(r"\b(when|what time|until what time|(which|what) (day|date|month|year)|"
-                        r"what date|deadline|how soon|how quickly|by when|timeout|time-out|"
+                        r"what date|deadline|how soon|how quickly|by when|"
                         # "how fast does IT respond?" asks how long it takes ("next working
                         # day"); "how fast is the CPU?" asks for a speed
                         r"how fast (?:do|does|did|will|would|can|could|should|must)\b)\b",
@@ -59,6 +59,12 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
                 rf"month|months|year|years|hour|hours|minute|minutes|seconds)\b|"
                 rf"\d\s?(?:min|mins|h|hrs?|s|sec|secs|ms)\b|"
                 rf"\b\d+(st|nd|rd|th)\b", re.I)),
+    # a timeout is a length of time: "15 min", not "every Monday"
+    ("duration", re.compile(r"\b(timeouts?|time-outs?|time limits?)\b", re.I),
+     re.compile(r"\d\s?(?:ms|s|secs?|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|weeks?|"
+                r"months?|years?)\b|\b(?:one|two|three|four|five|six|ten|twelve|fifteen|"
+                r"twenty|thirty|sixty|ninety)\s+(?:seconds?|minutes?|hours?|days?|weeks?|"
+                r"months?|years?)\b", re.I)),
     ("money", re.compile(r"\b(price|prices|cost|costs|revenue|revenues|sales|salary|salaries|"
                          r"budget|fee|fees|allowance|per diem|spend|turnover|profit|income|"
                          r"discount|discounts|rebate|rebates|surcharge|supplement|"
