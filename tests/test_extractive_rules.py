@@ -695,6 +695,10 @@ def test_a_number_to_call_an_extension_a_timeout_and_a_discount_are_kinds() -> N
     assert kind("How long is the EdgeCare extension?") == "number"
     assert kind("What's the session timeout for the HR portal?") == "duration"
     assert kind("What volume discount does a customer get?") == "money"
+    assert kind("What's the bonus target for a Team Lead?") == "money"
+    # the situation told first is not what is asked
+    assert kind("Someone joined on 1 November. Do they get a bonus for this year?") is None
+    assert kind("My laptop won't boot. How quickly will IT get back to me?") == "time"
     extension = answer_type("What is the phone extension of HR?")
     assert extension is not None
     assert extension[1].search("Call extension 2140.")
@@ -753,3 +757,15 @@ def test_what_belongs_to_an_abbreviation_is_said_of_it(embedder: Any) -> None:
     assert not found.refused and "4410" in found.text()
     assert answerer.answer("What's the phone extension of the Data Protection Officer?",
                            [source(1, contacts)]).refused
+
+
+def test_a_share_of_the_bonus_target_is_not_the_target(embedder: Any) -> None:
+    text = ("Applies to | All employees, interns and working students\n\nThe bonus target "
+            "is a percentage of the annual base salary (see Table 1). The actual payout is "
+            "between 0 and 150 percent of the target.\n\nTable 1: Bonus targets\nLevel | "
+            "Bonus target\nL1 | 5%\nL4 | 10%")
+    answerer = ExtractiveAnswerer(embedder)
+    assert answerer.answer("What's the bonus target for interns and working students?",
+                           [source(1, text)]).refused
+    found = answerer.answer("What's the bonus target for L4?", [source(1, text)])
+    assert not found.refused and "10%" in found.text()

@@ -67,7 +67,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
                 r"months?|years?)\b", re.I)),
     ("money", re.compile(r"\b(price|prices|cost|costs|revenue|revenues|sales|salary|salaries|"
                          r"budget|fee|fees|allowance|per diem|spend|turnover|profit|income|"
-                         r"discount|discounts|rebate|rebates|surcharge|supplement|"
+                         r"discount|discounts|rebate|rebates|surcharge|supplement|bonus|bonuses|"
                          r"how much (money|does|do|is|are|will|can|would))\b", re.I),
      re.compile(r"(eur|usd|chf|gbp|dollars?|euros?|[€$£])\s?\(?\d|\d[\d,.]*\s?(eur|usd|chf|"
                 r"gbp|[€$£%]|percent|million|billion|k\b)", re.I)),
@@ -105,6 +105,8 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
 #: a yes/no question: it starts with an auxiliary verb and asks nothing with a wh-word
 _YES_NO = re.compile(r"^\s*(?:do|does|did|can|could|is|are|am|was|were|will|would|should|"
                      r"shall|may|might|must|have|has|had)\b", re.I)
+#: statements before the first question of a text ("I'm starting in April. Do I …?")
+_PREAMBLE = re.compile(r"^(?:[^?]*?[.!](?=\s+[A-Z]))+\s+(?=[^?]*\?)")
 #: ("whose" is left out: "Can I run tests in a chamber whose certificate has expired?")
 _WH_WORD = re.compile(r"\b(?:how|what|when|which|who|whom|where|why)\b", re.I)
 #: words in brackets: what a follow-up carries over from the question before ("what about
@@ -126,6 +128,11 @@ def answer_type(question: str) -> tuple[str, re.Pattern[str]] | None:
     its clauses ("How big is the canary group when I roll out firmware?" asks for a size,
     "Who do I ask about salaries?" for a name, not a time or an amount). Ties go to the
     kind listed first."""
+    # what is said before the question is the situation, not what is asked: "Someone
+    # joined on 1 November. Do they get a bonus for this year?" asks yes or no
+    asked = _PREAMBLE.match(question)
+    if asked is not None:
+        question = question[asked.end():]
     if _YES_NO.match(question) and not _WH_WORD.search(question):
         return None  # "Do we get a 13th month's salary?" is answered "No. … twelve …"
     unbracketed = _BRACKETED.sub(" ", question)
