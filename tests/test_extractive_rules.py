@@ -739,7 +739,7 @@ def test_which_insurer_is_not_answered_by_a_row_or_a_portal(embedder: Any) -> No
 
 
 def test_what_belongs_to_an_abbreviation_is_said_of_it(embedder: Any) -> None:
-    from retrieval.answer.extractive import abbreviations
+    from retrieval.answer.naming import abbreviations
 
     assert abbreviations("What's the CISO's phone extension? Is the VPN on?") == {"CISO"}
     assert abbreviations("What's the phone extension of the Data Protection Officer?") == {

@@ -153,7 +153,7 @@ def answer_type(question: str) -> tuple[str, re.Pattern[str]] | None:
         return None
     who = WHO.search(question)
     if who is not None and who.start() < start:
-        return None  # a name is asked for: ``_gives_name`` checks it
+        return None  # a name is asked for: ``naming.gives_name`` checks it
     return name, holds
 
 

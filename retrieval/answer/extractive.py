@@ -11,7 +11,7 @@ A unit (a sentence, or a table row read with its full column names) may answer o
   weight, temperature or voltage with its unit, a place for "where", a name for "who" (a
   person's name when it asks who holds a role: a job title does not say who), something
   particular for "which" and an organisation's name for "which firm" (``answer_type``,
-  ``_counts``, ``_gives_name``, ``_names_something``);
+  ``_counts``, and ``retrieval.answer.naming``);
 * it shares the question's own words, not only its year, code or place;
 * it is about what the question singles out: every code, level, model, version or year the
   question names ("L8", "E306", "EL-440", "2027") and every proper name it names ("Graz") is in
@@ -47,15 +47,11 @@ from retrieval.answer.asks import (
     ANSWER_TYPES,
     ASKS_CHANGE,
     CODE,
-    NOT_NAMES,
-    NOT_NAMES_LOWER,
     OTHER_ROW,
     STAND_INS,
     WHICH,
     WHO,
-    WHO_HOLDS,
     WHO_QUALIFIES,
-    WORD,
     answer_type,
     codes_in,
     content_terms,
@@ -70,9 +66,20 @@ from retrieval.answer.asks import (
     states_range,
 )
 from retrieval.answer.context import Source
+from retrieval.answer.naming import (
+    abbreviations,
+    as_named,
+    asks_organisation,
+    gives_name,
+    listed_with,
+    names_only_other,
+    names_organisation,
+    names_something,
+    says_abbreviation,
+)
 from retrieval.answer.near_words import NearWords, words_of
 from retrieval.answer.row_sentence import row_sentence
-from retrieval.bm25 import STOPWORDS, terms
+from retrieval.bm25 import terms
 from retrieval.ports import Embedder
 from retrieval.text import YEAR, split_sentences, word_set
 
@@ -485,220 +492,6 @@ def table_headers(source: Source) -> list[tuple[str, str]]:
     return found[1:] if _ROW in first else found
 
 
-#: a name: capitalised words, with the particles of family names ("Piet van Drunen"), an
-#: e-mail address, or an acronym
-_PERSONISH = re.compile(r"\b[A-Z][a-z]+(?:[ -](?:(?:van|von|de|der|den|da|di|du|le|la|ten|"
-                        r"ter)\s)*[A-Z][a-z]+)+\b|[\w.+-]+@[\w-]+\.\w+|"
-                        r"\b[A-Z][\w&-]*[A-Z0-9][\w&-]*\b")
-#: capitalised codes that are units, not anyone's name
-_NOT_ACRONYM_NAMES = word_set("""EUR USD CHF GBP JPY CET CEST UTC GMT PDF VAT KB MB GB TB
-PM AM""")
-#: words of a job title: "Managing Director" names a role, not who holds it
-_ROLE_WORDS = word_set("""head heads director directors manager managers officer officers lead
-leader chief president vice ceo cfo cto coo cio ciso coordinator representative chair chairman
-chairwoman secretary assistant supervisor team department board committee staff
-specialist engineer administrator""")
-#: last words of a capitalised phrase that names a document or a thing, not someone
-_THING_WORDS = word_set("""policy policies procedure procedures guide guidelines handbook manual
-standard act regulation regulations code agreement form template portal catalogue catalog
-system line""")
-#: column names whose cells name a person or a role: a table row under one answers "who"
-_WHO_COLUMN = re.compile(r"\b(?:approver|owner|contact|responsible|person|who|role|"
-                         r"decides|signs|approved by|owned by|contact person)\b", re.I)
-
-
-def _names_role(role: Sequence[str], text: str) -> bool:
-    """``text`` names the role the question asks about, as a phrase: "Chief Executive
-    Officer", not "Executive Vice President and Chief Product Officer"."""
-    words: list[str] = []
-    for w in role:
-        if not w[0].isalnum() or (words and w.lower() not in {"of", "and", "&"}
-                                  and w.lower() in STOPWORDS):
-            break
-        words.append(w)
-    while words and words[-1].lower() in {"of", "and", "&"}:
-        words.pop()
-    if not words:
-        return True
-    phrase = r"\W+".join(re.escape(w) for w in words)
-    return re.search(rf"(?<!\w){phrase}s?(?!\w)", text, re.I) is not None
-
-
-def _gives_name(question: str, unit: Unit,
-                background: set[str] | frozenset[str] = frozenset()) -> bool:
-    """A "who" question is answered by a unit that names someone (two capitalised words, an
-    address or an acronym) the question does not already name; the organisation's own name
-    (``background``: names every source carries), a sentence's first word ("In Rotterdam"),
-    a document's title ("Information Security Policy") name no one, and a job title does not
-    say who holds it ("Who is our Head of Marketing?")."""
-    asked = question.lower()
-    asks = WHO_HOLDS.search(question)
-    role = WORD.findall(question[asks.end():])[:5] if asks is not None else []
-    holder = any(w.lower() in _ROLE_WORDS for w in role)
-    if unit.is_row and _WHO_COLUMN.search(unit.header) and not holder:
-        return True  # "Up to EUR 500 | Line manager" under "… | Approver | …"
-    if holder and not _names_role(role, f"{unit.display()} {unit.context}"):
-        return False  # the name of another role's holder ("Chief Financial Officer")
-    for m in _PERSONISH.finditer(unit.display()):
-        words = [w.strip("'’").removesuffix("'s") for w in m.group(0).lower().split()]
-        if " " in m.group(0):
-            while words and words[0] in NOT_NAMES_LOWER:
-                words.pop(0)
-            if len(words) < 2 or words[-1] in _THING_WORDS:
-                continue
-            if holder and any(w in _ROLE_WORDS for w in words):
-                continue
-        elif holder or m.group(0) in _NOT_ACRONYM_NAMES or any(ch.isdigit() for ch in
-                                                                 m.group(0).split("@")[0]):
-            # a code with digits ("LAB-0112") is a thing's number
-            continue  # an acronym ("HR") or a mailbox ("press@…") is not a person's name
-        if any(w in background for w in words):
-            continue
-        if not all(w in asked for w in words):
-            return True
-    return False
-
-
-#: a code, a version or room number, an address, a quoted name or a menu path; not a plain
-#: quantity ("15 percent" says how much, not which)
-_SPECIFIC = re.compile(r"\b\d+(?:\.\d+)+\b|[\w.+-]+@[\w-]+\.\w+|https?://|[\"“”`‘«»>/]|"
-                       r"(?<![\w-])[A-Za-z][\w-]*\d[\w-]*|\d[\w-]*[A-Za-z](?![a-z])")
-
-
-#: what "which firm …?" asks for: an organisation, named
-_ORGANISATIONS = word_set("""firm firms company companies provider providers vendor vendors
-supplier suppliers agency agencies insurer insurers bank banks fund funds partner partners
-contractor contractors carrier carriers courier couriers consultancy consultancies auditor
-auditors broker brokers airline airlines organisation organisations organization
-organizations""")
-_WHICH_NOUN = re.compile(r"\bwhich\s+([\w-]+)(?:\s+([\w-]+))?", re.I)
-
-
-def _names_organisation(question: str, text: str, background: set[str] | frozenset[str]
-                        ) -> bool:
-    """For "which firm/insurer/bank …?": a sentence that names an organisation the question
-    does not — a capitalised name inside the sentence, not a level or code ("L6"), not a
-    department's initials ("the HR team"), not the organisation's own name (``background``)."""
-    asked = question.lower()
-    # the name of a document, system or place of the organisation's own ("the Expense
-    # Portal", "the Travel Policy") names no organisation
-    plain = _THING_NAME.sub(lambda m: m.group(0) if m.group(2).lower() not in _THING_WORDS
-                            else " ", _EMPHASIS.sub("", text))
-    words = WORD.findall(plain)
-    return any(w[0].isupper() and (len(w) > 2 or w[1:].islower()) and not _DIGIT.search(w)
-               and w not in NOT_NAMES and w.lower() not in asked
-               and w.lower() not in background and (words[i - 1][0].isalnum()
-                                                      or words[i - 1] in {",", "&"})
-               for i, w in enumerate(words) if i > 0)
-
-
-_THING_NAME = re.compile(r"((?:[A-Z][\w&-]*\s+)+)([A-Z][\w-]*)")
-
-
-def _listed_with(names: set[str], units: Sequence[Unit]) -> set[str]:
-    """The names the units list together with one of ``names`` ("Leipzig, Rotterdam and
-    Graz"): names of the same kind (three or more in one sentence)."""
-    found: set[str] = set()
-    if not names:
-        return found
-    for u in units:
-        if u.is_row:
-            continue
-        named = names_in(u.text)
-        if len(named) >= 3 and named & names:
-            found |= named
-    return found - names
-
-
-def _names_only_other(text: str, names: set[str], siblings: set[str]) -> bool:
-    return (any(has(w, text) for w in siblings) and not any(has(w, text) for w in names))
-
-
-_ABBREVIATION = re.compile(r"(?<![\w-])([A-Z]{2,6})(?:'s|’s)(?![\w-])")
-
-
-def abbreviations(question: str) -> set[str]:
-    """Who or what a question asks something of: an abbreviation's ("the CISO's phone
-    extension", "the DPO's e-mail address", not currencies or units) or a capitalised
-    name's after "of the" ("the phone extension of the Data Protection Officer"). (Any
-    abbreviation would be too much: "HQ", "OK", "CVs" and "LTE" are said otherwise or in a
-    code, "EL-420-LTE".)"""
-    found = {m.group(1) for m in _ABBREVIATION.finditer(question)
-             if m.group(1) not in _NOT_ACRONYM_NAMES and m.group(1) != "I"}
-    found |= {m.group(1) for m in _HOLDER.finditer(question)}
-    return found
-
-
-#: "of the Data Protection Officer", "of our Travel Desk": two capitalised words or more
-_HOLDER = re.compile(r"\bof (?:the|our|your) ((?:[A-Z][\w&-]*\s+)+[A-Z][\w&-]*)")
-
-
-def _says_abbreviation(abbreviation: str, text: str) -> bool:
-    """``text`` names the abbreviation, or spells it out: capitalised words with its
-    initials ("Data Protection Officer" for "DPO")."""
-    if " " in abbreviation:  # a name: all its words, or its initials
-        words = abbreviation.split()
-        lower = text.lower()
-        initials = "".join(w[0] for w in words if w.lower() not in {"of", "and", "for", "&"})
-        return all(has(w.lower(), lower) for w in words) or has(initials.lower(), lower)
-    if has(abbreviation.lower(), text.lower()):
-        return True
-    return abbreviation in _initial_runs(re.findall(r"[A-Za-z][\w-]*", text),
-                                         len(abbreviation))
-
-
-def _initial_runs(words: Sequence[str], n: int) -> set[str]:
-    """The initials of each run of ``n`` capitalised words (small joining words skipped):
-    "Chief Information Security Officer" -> "CISO"."""
-    capital = [w for w in words if w.lower() not in {"of", "and", "for", "the", "&"}]
-    found = set()
-    for i in range(len(capital) - n + 1):
-        run = capital[i:i + n]
-        if all(w[0].isupper() for w in run):
-            found.add("".join(w[0] for w in run))
-    return found
-
-
-def _as_named(cell: str) -> str:
-    """A table cell read as if inside a sentence when it starts with a name: one word
-    ("Allianz") or capitalised words ("Allianz Leben"), not "Twice the annual base"."""
-    words = cell.split()
-    if len(words) == 1 or (len(words) > 1 and words[1][:1].isupper()):
-        return f"by {cell}"
-    return cell
-
-
-_EMPHASIS = re.compile(r"\*\*?|__?")
-_DIGIT = re.compile(r"\d")
-
-
-def _asks_organisation(question: str) -> bool:
-    """"Which firm do we hire …?", "Which pension fund …?", not "Which company laptop …?"."""
-    m = _WHICH_NOUN.search(question)
-    if m is None:
-        return False
-    first, second = m.group(1).lower(), (m.group(2) or "").lower()
-    return second in _ORGANISATIONS or (first in _ORGANISATIONS
-                                        and (not second or second in STOPWORDS))
-
-
-def _names_something(question: str, text: str,
-                     background: set[str] | frozenset[str] = frozenset()) -> bool:
-    """For "which" questions: a sentence that names something particular the
-    question does not — a capitalised word inside the sentence, a figure or code, an address,
-    a quoted name or a path ("The company pension plan is provided through a group contract
-    with a pension fund" names no fund). A question for a firm, insurer or bank wants an
-    organisation's name (``_names_organisation``)."""
-    if _asks_organisation(question):
-        return _names_organisation(question, text, background)
-    asked = question.lower()
-    if _SPECIFIC.search(text):
-        return True
-    words = WORD.findall(text)
-    return any(w[0].isupper() and w not in NOT_NAMES and w.lower() not in asked
-               for i, w in enumerate(words) if i > 0 and words[i - 1] not in {".", ":"})
-
-
 _CHANGE = re.compile(r"\b(?:increased|decreased|grew|rose|fell|declined|dropped|was up|"
                      r"was down|went up|went down)\s+(?:by\s+)?(?:approximately\s+|about\s+)?"
                      r"(?:[$€£]|eur|usd|chf|gbp)?\s?\d", re.I)
@@ -822,11 +615,11 @@ class ExtractiveAnswerer:
                       and not ASKS_CHANGE.search(asks))
         wants_name = bool(WHO.search(asks)) and not WHO_QUALIFIES.match(asks)
         wants_specific = wanted is None and bool(WHICH.match(asks))
-        asks_organisation = wants_specific and _asks_organisation(asks)
-        siblings = _listed_with(names, units)
+        wants_organisation = wants_specific and asks_organisation(asks)
+        siblings = listed_with(names, [u.text for u in units if not u.is_row])
         initials = abbreviations(question) - {
             a for a in abbreviations(question)
-            if sum(_says_abbreviation(a, f"{u.display()} {u.context}") for u in units)
+            if sum(says_abbreviation(a, f"{u.display()} {u.context}") for u in units)
             > 0.3 * total}  # one most units carry is the topic ("the VPN" in a VPN guide)
         figures = question_figures(question)
         about = content_terms(question)
@@ -851,7 +644,7 @@ class ExtractiveAnswerer:
             # what belongs to an abbreviation ("the CISO's phone extension") is said by a
             # unit that names it, or spells it out ("Chief Information Security Officer")
             if ok and initials:
-                ok = all(_says_abbreviation(a, f"{u.display()} {u.context}") for a in initials)
+                ok = all(says_abbreviation(a, f"{u.display()} {u.context}") for a in initials)
             # a unit that states other years, not the asked one, is about another period
             # ("… were $5.3 billion for the year ended December 31, 2021" for "… in 2022?")
             if ok and asked_years:
@@ -875,17 +668,18 @@ class ExtractiveAnswerer:
             if ok and about and not about & (ts | cs):
                 ok = False
             if ok and wants_name:
-                ok = _gives_name(asks, u, background)
+                ok = gives_name(asks, u.display(), u.context, u.header if u.is_row else "",
+                                background)
             elif ok and wants_specific and not u.is_row:
-                ok = _names_something(asks, u.text, background)
-            elif ok and wants_specific and asks_organisation:
+                ok = names_something(asks, u.text, background)
+            elif ok and wants_organisation:
                 # a row names a thing; only a name says which insurer or firm
-                ok = any(_names_organisation(asks, _as_named(c), background)
+                ok = any(names_organisation(asks, as_named(c), background)
                          for c in u.cells)
             # a unit that names another of the places the sources list together with the
             # asked one ("Rotterdam" in the heading of "It has 35 workstations") and not the
             # asked one is about that other place
-            if ok and siblings and _names_only_other(
+            if ok and siblings and names_only_other(
                     f"{u.display()} {u.heading}".lower(), names, siblings):
                 ok = False
             allowed.append(ok and not states_nothing(u.text))
