@@ -739,11 +739,12 @@ def test_which_insurer_is_not_answered_by_a_row_or_a_portal(embedder: Any) -> No
 
 
 def test_what_belongs_to_an_abbreviation_is_said_of_it(embedder: Any) -> None:
-    from retrieval.answer.naming import abbreviations
+    from retrieval.answer.naming import holders
 
-    assert abbreviations("What's the CISO's phone extension? Is the VPN on?") == {"CISO"}
-    assert abbreviations("What's the phone extension of the Data Protection Officer?") == {
+    assert holders("What's the CISO's phone extension? Is the VPN on?") == {"CISO"}
+    assert holders("What's the phone extension of the Data Protection Officer?") == {
         "Data Protection Officer"}
+    assert holders("What are the canteen's lunch hours in Graz?") == {"canteen"}
     contacts = ("IT Helpdesk: phone +49 341 555 0140 or extension 4357.\n\nThe security "
                 "policy is owned by the CISO.\n\nExceptions are approved in writing.\n\n"
                 "Parking is free on weekends.\n\nVisitors sign in at reception.\n\nThe "

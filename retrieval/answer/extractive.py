@@ -67,15 +67,15 @@ from retrieval.answer.asks import (
 )
 from retrieval.answer.context import Source
 from retrieval.answer.naming import (
-    abbreviations,
     as_named,
     asks_organisation,
     gives_name,
+    holders,
     listed_with,
     names_only_other,
     names_organisation,
     names_something,
-    says_abbreviation,
+    says_holder,
 )
 from retrieval.answer.near_words import NearWords, words_of
 from retrieval.answer.row_sentence import row_sentence
@@ -617,9 +617,9 @@ class ExtractiveAnswerer:
         wants_specific = wanted is None and bool(WHICH.match(asks))
         wants_organisation = wants_specific and asks_organisation(asks)
         siblings = listed_with(names, [u.text for u in units if not u.is_row])
-        initials = abbreviations(question) - {
-            a for a in abbreviations(question)
-            if sum(says_abbreviation(a, f"{u.display()} {u.context}") for u in units)
+        held = holders(question) - {
+            a for a in holders(question)
+            if sum(says_holder(a, f"{u.display()} {u.context}") for u in units)
             > 0.3 * total}  # one most units carry is the topic ("the VPN" in a VPN guide)
         figures = question_figures(question)
         about = content_terms(question)
@@ -643,8 +643,8 @@ class ExtractiveAnswerer:
             ok = all(has(w, seen) for w in must)
             # what belongs to an abbreviation ("the CISO's phone extension") is said by a
             # unit that names it, or spells it out ("Chief Information Security Officer")
-            if ok and initials:
-                ok = all(says_abbreviation(a, f"{u.display()} {u.context}") for a in initials)
+            if ok and held:
+                ok = all(says_holder(a, f"{u.display()} {u.context}") for a in held)
             # a unit that states other years, not the asked one, is about another period
             # ("… were $5.3 billion for the year ended December 31, 2021" for "… in 2022?")
             if ok and asked_years:

@@ -145,23 +145,28 @@ def names_only_other(text: str, names: set[str], siblings: set[str]) -> bool:
 _ABBREVIATION = re.compile(r"(?<![\w-])([A-Z]{2,6})(?:'s|’s)(?![\w-])")
 
 
-def abbreviations(question: str) -> set[str]:
+def holders(question: str) -> set[str]:
     """Who or what a question asks something of: an abbreviation's ("the CISO's phone
-    extension", "the DPO's e-mail address", not currencies or units) or a capitalised
-    name's after "of the" ("the phone extension of the Data Protection Officer"). (Any
-    abbreviation would be too much: "HQ", "OK", "CVs" and "LTE" are said otherwise or in a
-    code, "EL-420-LTE".)"""
+    extension", "the DPO's e-mail address", not currencies or units), a thing's ("the
+    canteen's lunch hours") or a capitalised name's after "of the" ("the phone extension of
+    the Data Protection Officer"). (Any abbreviation would be too much: "HQ", "OK", "CVs"
+    and "LTE" are said otherwise or in a code, "EL-420-LTE".)"""
     found = {m.group(1) for m in _ABBREVIATION.finditer(question)
              if m.group(1) not in NOT_ACRONYM_NAMES and m.group(1) != "I"}
     found |= {m.group(1) for m in _HOLDER.finditer(question)}
+    found |= {m.group(1) for m in _POSSESSIVE.finditer(question)}
     return found
+
+
+#: "the canteen's", "our team's": a thing that has what is asked
+_POSSESSIVE = re.compile(r"\b(?:the|our|your)\s+([a-z][a-z-]{2,})(?:'s|’s)(?![\w-])")
 
 
 #: "of the Data Protection Officer", "of our Travel Desk": two capitalised words or more
 _HOLDER = re.compile(r"\bof (?:the|our|your) ((?:[A-Z][\w&-]*\s+)+[A-Z][\w&-]*)")
 
 
-def says_abbreviation(abbreviation: str, text: str) -> bool:
+def says_holder(abbreviation: str, text: str) -> bool:
     """``text`` names the abbreviation, or spells it out: capitalised words with its
     initials ("Data Protection Officer" for "DPO")."""
     if " " in abbreviation:  # a name: all its words, or its initials
