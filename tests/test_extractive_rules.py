@@ -770,3 +770,40 @@ def test_a_share_of_the_bonus_target_is_not_the_target(embedder: Any) -> None:
                            [source(1, text)]).refused
     found = answerer.answer("What's the bonus target for L4?", [source(1, text)])
     assert not found.refused and "10%" in found.text()
+
+
+def test_what_holds_for_x_does_not_answer_for_non_x(embedder: Any) -> None:
+    text = ("Acknowledge a critical alarm within 15 minutes.\n\nThe dashboard shows all "
+            "gateways.\n\nRollouts start with a canary group.")
+    answerer = ExtractiveAnswerer(embedder)
+    assert answerer.answer("How quickly does a non-critical alarm have to be acknowledged?",
+                           [source(1, text)]).refused
+    assert "15 minutes" in answerer.answer("How quickly does a critical alarm have to be "
+                                           "acknowledged?", [source(1, text)]).text()
+
+
+def test_a_unit_of_our_own_or_a_mailbox_is_not_a_firm_or_a_person(embedder: Any) -> None:
+    text = ("All flights and hotels are booked through the Travel Desk, which applies our "
+            "negotiated rates.\n\nQuestions about bookings go to the Travel Desk "
+            "(travel@example.com, extension 2310).\n\nThe card has a limit of EUR 5,000.")
+    answerer = ExtractiveAnswerer(embedder)
+    assert answerer.answer("Which airline do we have negotiated rates with?",
+                           [source(1, text)]).refused
+    assert answerer.answer("Which bank issues our corporate credit cards?",
+                           [source(1, text)]).refused
+    assert answerer.answer("Who is the person at the Travel Desk I should ask for?",
+                           [source(1, text)]).refused
+    named = text + "\n\nOur negotiated rates are with the airline Nordwind Air."
+    assert "Nordwind Air" in answerer.answer("Which airline do we have negotiated rates "
+                                             "with?", [source(1, named)]).text()
+
+
+def test_a_count_is_read_within_its_clause(embedder: Any) -> None:
+    text = ("Match the serial parameters of the field devices (default 9,600 bit/s, 8 data "
+            "bits).\n\nThe gateway polls the devices every second.")
+    answerer = ExtractiveAnswerer(embedder)
+    assert answerer.answer("How many field devices can the gateway poll?",
+                           [source(1, text)]).refused
+    more = text + "\n\nThe gateway can poll up to 32 field devices."
+    assert "32 field devices" in answerer.answer("How many field devices can the gateway "
+                                                 "poll?", [source(1, more)]).text()

@@ -526,6 +526,7 @@ _IS_FIGURE = re.compile(r"[+-]?\d[\d.,]*[+]?|one|two|three|four|five|six|seven|e
 _PEOPLE = frozenset(terms("""people persons person employees staff colleagues workers members
 participants attendees guests visitors seats headcount employ employs employed"""))
 _COUNT_NEAR = 0.58
+_CLAUSE_BREAK = re.compile(r"[();]")
 _EACH = re.compile(r"\b(?:each|every|per|respectively|apiece)\b", re.I)
 
 
@@ -623,6 +624,7 @@ class ExtractiveAnswerer:
             > 0.3 * total}  # one most units carry is the topic ("the VPN" in a VPN guide)
         figures = question_figures(question)
         about = content_terms(question)
+        negated = set(re.findall(r"\bnon-?([a-z]{3,})", question.lower()))
         coverage: list[float] = []
         allowed: list[bool] = []
         for u, ts, cs in zip(units, unit_terms, context_terms, strict=True):
@@ -645,6 +647,10 @@ class ExtractiveAnswerer:
             # unit that names it, or spells it out ("Chief Information Security Officer")
             if ok and held:
                 ok = all(says_holder(a, f"{u.display()} {u.context}") for a in held)
+            # "a non-critical alarm" is not answered by what holds for a critical one
+            if ok and negated:
+                ok = not any(has(base, seen) and not re.search(rf"\bnon-?{base}", seen)
+                             for base in negated)
             # a unit that states other years, not the asked one, is about another period
             # ("… were $5.3 billion for the year ended December 31, 2021" for "… in 2022?")
             if ok and asked_years:
@@ -772,9 +778,13 @@ class ExtractiveAnswerer:
         words too ("20 local user accounts" for "users"), or is a column of its row."""
         if unit.is_row and set(things) & set(terms(unit.header)):
             return True
-        words = _COUNT_WORD.findall(unit.display())
-        near = [" ".join(words[max(0, k - _COUNT_REACH):k + _COUNT_REACH + 1])
-                for k, w in enumerate(words) if _IS_FIGURE.fullmatch(w)]
+        # within its clause: "field devices (default 9,600 bit/s …)" counts bits, not devices
+        clauses = [unit.display()] if unit.is_row else _CLAUSE_BREAK.split(unit.display())
+        near = []
+        for clause in clauses:
+            words = _COUNT_WORD.findall(clause)
+            near += [" ".join(words[max(0, k - _COUNT_REACH):k + _COUNT_REACH + 1])
+                     for k, w in enumerate(words) if _IS_FIGURE.fullmatch(w)]
         if unit.is_row:
             near.append(unit.header)
         if not near:

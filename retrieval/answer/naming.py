@@ -25,7 +25,7 @@ PM AM""")
 ROLE_WORDS = word_set("""head heads director directors manager managers officer officers lead
 leader chief president vice ceo cfo cto coo cio ciso coordinator representative chair chairman
 chairwoman secretary assistant supervisor team department board committee staff
-specialist engineer administrator""")
+specialist engineer administrator person persons""")
 #: last words of a capitalised phrase that names a document or a thing, not someone
 THING_WORDS = word_set("""policy policies procedure procedures guide guidelines handbook manual
 standard act regulation regulations code agreement form template portal catalogue catalog
@@ -112,17 +112,21 @@ def names_organisation(question: str, text: str, background: set[str] | frozense
     asked = question.lower()
     # the name of a document, system or place of the organisation's own ("the Expense
     # Portal", "the Travel Policy") names no organisation
-    plain = _THING_NAME.sub(lambda m: m.group(0) if m.group(2).lower() not in THING_WORDS
+    plain = _THING_NAME.sub(lambda m: m.group(0) if m.group(2).lower() not in _OWN_UNITS
                             else " ", _EMPHASIS.sub("", text))
     words = WORD.findall(plain)
     return any(w[0].isupper() and (len(w) > 2 or w[1:].islower()) and not _DIGIT.search(w)
-               and w not in NOT_NAMES and w.lower() not in asked
+               and w not in NOT_NAMES and w not in NOT_ACRONYM_NAMES and w.lower() not in asked
                and w.lower() not in background and (words[i - 1][0].isalnum()
                                                       or words[i - 1] in {",", "&"})
                for i, w in enumerate(words) if i > 0)
 
 
 _THING_NAME = re.compile(r"((?:[A-Z][\w&-]*\s+)+)([A-Z][\w-]*)")
+#: last words of the name of a thing or a unit of the organisation's own ("the Travel Desk",
+#: "the Expense Portal"): not another organisation
+_OWN_UNITS = THING_WORDS | word_set("""desk team department office helpdesk point centre
+center committee board""")
 
 
 def listed_with(names: set[str], sentences: Sequence[str]) -> set[str]:
