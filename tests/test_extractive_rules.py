@@ -807,3 +807,12 @@ def test_a_count_is_read_within_its_clause(embedder: Any) -> None:
     more = text + "\n\nThe gateway can poll up to 32 field devices."
     assert "32 field devices" in answerer.answer("How many field devices can the gateway "
                                                  "poll?", [source(1, more)]).text()
+
+
+def test_possibly_related_names_each_page_once() -> None:
+    from retrieval.answer.pipeline import distinct_pages
+
+    hits = [source(n, f"text {n}", doc=doc).hit for n, doc in
+            ((1, "guide"), (2, "guide"), (3, "handbook"), (4, "guide"), (5, "faq"), (6, "x"))]
+    # source() puts every chunk on page 1: one hit per document
+    assert [h.chunk.doc_id for h in distinct_pages(hits, 3)] == ["guide", "handbook", "faq"]

@@ -401,8 +401,21 @@ class Answerer:
         timings["total"] = _ms(time.perf_counter() - started)
         yield AnswerEvent("done", answer=replace(
             answer, timings_ms=timings, hits=list(got.found.hits),
-            related=list(got.hits[:3]) if answer.refused else []))
+            related=distinct_pages(got.hits, 3) if answer.refused else []))
 
+
+
+def distinct_pages(hits: Sequence[Hit], most: int) -> list[Hit]:
+    """The first ``most`` hits on different pages: three passages of one page offered as
+    "possibly related" would name the same page three times."""
+    seen: set[tuple[str, int]] = set()
+    found: list[Hit] = []
+    for hit in hits:
+        page = (hit.chunk.doc_id, hit.chunk.page_start)
+        if page not in seen and len(found) < most:
+            seen.add(page)
+            found.append(hit)
+    return found
 
 
 def verify(question: str, standalone: str, out: Generated, context: PackedContext,
