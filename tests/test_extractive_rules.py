@@ -664,6 +664,13 @@ def test_how_many_is_answered_by_a_figure_of_what_it_counts(embedder: Any) -> No
                                    [source(1, rooms)]).text()
     assert "35 workstations" in answerer.answer("How many desks does the Graz office have?",
                                                 [source(1, office)]).text()
+    # an exhibit list's "Employment Agreement, effective January 1, 2019" counts no one
+    exhibits = ("10.1 Employment Agreement, effective January 1, 2019, between J. Doe and "
+                "the company.\n\nAt the end of 2021, we employed 288,000 employees "
+                "worldwide.")
+    found = answerer.answer("How many people does the company employ?",
+                            [source(1, exhibits)])
+    assert "288,000" in found.text() and "Employment Agreement" not in found.text()
 
 
 def test_a_total_for_a_list_of_places_is_not_one_places_figure(embedder: Any) -> None:

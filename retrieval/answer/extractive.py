@@ -523,8 +523,9 @@ _COUNT_WORD = re.compile(r"[\w.,+-]+")
 _IS_FIGURE = re.compile(r"[+-]?\d[\d.,]*[+]?|one|two|three|four|five|six|seven|eight|nine|ten|"
                         r"eleven|twelve|twenty|thirty|forty|fifty|hundred|dozen", re.I)
 #: words that count people: "How many people fit in the room?" is answered by its seats
+#: ("employ" is left out: its stem is also that of "Employment Agreement")
 _PEOPLE = frozenset(terms("""people persons person employees staff colleagues workers members
-participants attendees guests visitors seats headcount employ employs employed"""))
+participants attendees guests visitors seats headcount"""))
 _COUNT_NEAR = 0.58
 _CLAUSE_BREAK = re.compile(r"[();]")
 _EACH = re.compile(r"\b(?:each|every|per|respectively|apiece)\b", re.I)
