@@ -823,3 +823,21 @@ def test_possibly_related_names_each_page_once() -> None:
             ((1, "guide"), (2, "guide"), (3, "handbook"), (4, "guide"), (5, "faq"), (6, "x"))]
     # source() puts every chunk on page 1: one hit per document
     assert [h.chunk.doc_id for h in distinct_pages(hits, 3)] == ["guide", "handbook", "faq"]
+
+
+def test_how_long_wants_a_span_and_when_not_how_often(embedder: Any) -> None:
+    from retrieval.answer.asks import answer_type
+
+    span = answer_type("How long does the Monday welcome session last?")
+    assert span is not None and span[0] == "span"
+    assert not span[1].search("The welcome session is every Monday at 09:30.")
+    for said in ("It takes 45 minutes.", "within 10 working days", "at least 6 digits",
+                 "by 31 March", "up to 100 m"):
+        assert span[1].search(said), said
+    drills = ("Evacuation drills take place twice a year, one of them unannounced.\n\n"
+              "Fire wardens check every floor.\n\nThe assembly point is the lawn.")
+    answerer = ExtractiveAnswerer(embedder)
+    assert answerer.answer("When is the next evacuation drill?", [source(1, drills)]).refused
+    dated = drills + "\n\nThe next evacuation drill is on 14 October."
+    assert "14 October" in answerer.answer("When is the next evacuation drill?",
+                                           [source(1, dated)]).text()

@@ -92,8 +92,19 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
      re.compile(r"\b(?:in|on|at|from|via|under|inside|outside|behind|beside|near|next to|"
                 r"opposite|above|below|into|onto|through|within)\s+\S|"
                 # "send it to the Travel Desk", not "streamed to all offices"
-                r"\bto\s+(?:the|a|an|your|our|their|its)\s|\bto\s+(?-i:[A-Z])|https?://|[\w-]+/[\w-]|"
+                r"\bto\s+(?:the|a|an|your|our|their|its)\s|\bto\s+(?-i:[A-Z])|https?://|"
+                r"[A-Za-z][\w-]*/[A-Za-z]|"
                 r"[\w.+-]+@[\w-]+\.\w|`", re.I)),
+    # "How long does the welcome session last?" asks for a span of time (or a length, or
+    # how many digits or characters), not a clock time ("every Monday at 09:30")
+    ("span", re.compile(r"\bhow long\b", re.I),
+     # ("10 working days", "30 calendar days": a word may stand between)
+     re.compile(rf"\d[\d.,]*[\s-]*(?:[a-z]+\s+)?(?:ms|s|secs?|seconds?|min|mins|minutes?|h|"
+                rf"hrs?|hours?|days?|weeks?|months?|years?|digits?|characters?|chars)\b|"
+                rf"\b(?:{_NUMBER_WORDS}|fifteen|twenty|thirty|sixty|ninety|a|an|half an?)[\s-]+"
+                rf"(?:[a-z]+\s+)?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|"
+                rf"digits?|characters?)\b|\d\s?(?:{_LENGTH_UNITS})(?!\w)|\b({_MONTHS})\b|"
+                rf"\b(?:19|20)\d{{2}}\b", re.I)),
     ("number", re.compile(r"\b(how (many|long|often|far|old|big|large|high|fast|much)|"
                           r"what (percentage|percent|share|number|size|ratio|rate|score|"
                           r"grade|age|speed|capacity|pass mark)|"

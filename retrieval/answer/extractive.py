@@ -99,6 +99,13 @@ _LENGTH = re.compile(r"\b(?:takes?|took|taking|lasts?|lasted|lasting)\s+(?:about
                      r"[\s-]*(?:minutes?|hours?|days?|weeks?|months?|years?)\b", re.I)
 
 
+#: how often something happens is not when: "Evacuation drills take place twice a year" does
+#: not answer "When is the next evacuation drill?"
+_FREQUENCY = re.compile(r"\b(?:once|twice|\w+ times)\s+(?:a|per|each|every)\s+(?:day|week|"
+                        r"month|quarter|year)\b|\b(?:every|each|per)\s+(?:day|week|month|"
+                        r"quarter|year)\b", re.I)
+
+
 #: column names whose cells say where something is
 _PLACE_COLUMN = re.compile(r"\b(?:location|address|room|floor|building|site|office|where|"
                            r"place|city)\b", re.I)
@@ -107,7 +114,7 @@ _PLACE_COLUMN = re.compile(r"\b(?:location|address|room|floor|building|site|offi
 def _holds(wanted: tuple[str, re.Pattern[str]], unit: Unit) -> bool:
     text = unit.text
     if wanted[0] == "time":
-        text = _LENGTH.sub(" ", text)
+        text = _FREQUENCY.sub(" ", _LENGTH.sub(" ", text))
     elif wanted[0] == "number":  # the 40 of "ZX-40" or a year counts nothing
         text = CODE.sub(" ", text)
     if wanted[0] in ("number", "money") and unit.is_row:
