@@ -699,7 +699,7 @@ def test_a_number_to_call_an_extension_a_timeout_and_a_discount_are_kinds() -> N
     assert kind("What's the 24-hour assistance number of our travel insurance?") == "phone"
     assert kind("What's the CISO's phone extension?") == "extension"
     assert kind("What is the serial number of the chamber?") == "number"
-    assert kind("How long is the EdgeCare extension?") == "number"
+    assert kind("How long is the EdgeCare extension?") == "span"
     assert kind("What's the session timeout for the HR portal?") == "duration"
     assert kind("What volume discount does a customer get?") == "money"
     assert kind("What's the bonus target for a Team Lead?") == "money"
