@@ -23,6 +23,11 @@ from retrieval.text import word_set
 # Ordinals ("the second floor") are not counts: "how many desks?" is not answered by them.
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                  r"half|twice|once|double")
+#: units of time as figures carry them ("15 min", "10 working days"), and as words follow a
+#: number word ("six months")
+_TIME_UNITS = r"ms|s|secs?|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?"
+_TIME_WORDS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?"
+_TENS = r"fifteen|twenty|thirty|sixty|ninety"
 _LENGTH_UNITS = (r"mm|cm|m|km|metres?|meters?|millimet(?:re|er)s?|centimet(?:re|er)s?|"
                  r"kilomet(?:re|er)s?|ft|feet|foot|inch(?:es)?|miles?")
 #: month names, whole or cut short ("Sept."), not words that start like one ("marked",
@@ -61,10 +66,8 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
                 rf"\b\d+(st|nd|rd|th)\b", re.I)),
     # a timeout is a length of time: "15 min", not "every Monday"
     ("duration", re.compile(r"\b(timeouts?|time-outs?|time limits?)\b", re.I),
-     re.compile(r"\d\s?(?:ms|s|secs?|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|weeks?|"
-                r"months?|years?)\b|\b(?:one|two|three|four|five|six|ten|twelve|fifteen|"
-                r"twenty|thirty|sixty|ninety)\s+(?:seconds?|minutes?|hours?|days?|weeks?|"
-                r"months?|years?)\b", re.I)),
+     re.compile(rf"\d\s?(?:{_TIME_UNITS})\b|\b(?:{_NUMBER_WORDS}|{_TENS})\s+(?:{_TIME_WORDS})\b",
+                re.I)),
     ("money", re.compile(r"\b(price|prices|cost|costs|revenue|revenues|sales|salary|salaries|"
                          r"budget|fee|fees|allowance|per diem|spend|turnover|profit|income|"
                          r"discount|discounts|rebate|rebates|surcharge|supplement|bonus|bonuses|"
@@ -99,12 +102,10 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     # how many digits or characters), not a clock time ("every Monday at 09:30")
     ("span", re.compile(r"\bhow long\b", re.I),
      # ("10 working days", "30 calendar days": a word may stand between)
-     re.compile(rf"\d[\d.,]*[\s-]*(?:[a-z]+\s+)?(?:ms|s|secs?|seconds?|min|mins|minutes?|h|"
-                rf"hrs?|hours?|days?|weeks?|months?|years?|digits?|characters?|chars)\b|"
-                rf"\b(?:{_NUMBER_WORDS}|fifteen|twenty|thirty|sixty|ninety|a|an|half an?)[\s-]+"
-                rf"(?:[a-z]+\s+)?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|"
-                rf"digits?|characters?)\b|\d\s?(?:{_LENGTH_UNITS})(?!\w)|\b({_MONTHS})\b|"
-                rf"\b(?:19|20)\d{{2}}\b", re.I)),
+     re.compile(rf"\d[\d.,]*[\s-]*(?:[a-z]+\s+)?(?:{_TIME_UNITS}|digits?|characters?|chars)"
+                rf"\b|\b(?:{_NUMBER_WORDS}|{_TENS}|a|an|half an?)[\s-]+(?:[a-z]+\s+)?"
+                rf"(?:{_TIME_WORDS}|digits?|characters?)\b|\d\s?(?:{_LENGTH_UNITS})(?!\w)|"
+                rf"\b({_MONTHS})\b|\b(?:19|20)\d{{2}}\b", re.I)),
     ("number", re.compile(r"\b(how (many|long|often|far|old|big|large|high|fast|much)|"
                           r"what (percentage|percent|share|number|size|ratio|rate|score|"
                           r"grade|age|speed|capacity|pass mark)|"

@@ -67,7 +67,6 @@ from retrieval.answer.asks import (
 )
 from retrieval.answer.context import Source
 from retrieval.answer.naming import (
-    as_named,
     asks_organisation,
     gives_name,
     holders,
@@ -76,6 +75,7 @@ from retrieval.answer.naming import (
     names_organisation,
     names_something,
     says_holder,
+    starts_with_name,
 )
 from retrieval.answer.near_words import NearWords, words_of
 from retrieval.answer.row_sentence import row_sentence
@@ -626,10 +626,10 @@ class ExtractiveAnswerer:
         wants_specific = wanted is None and bool(WHICH.match(asks))
         wants_organisation = wants_specific and asks_organisation(asks)
         siblings = listed_with(names, [u.text for u in units if not u.is_row])
-        held = holders(question) - {
-            a for a in holders(question)
-            if sum(says_holder(a, f"{u.display()} {u.context}") for u in units)
-            > 0.3 * total}  # one most units carry is the topic ("the VPN" in a VPN guide)
+        # one most units carry is the topic ("the VPN" in a VPN guide), not singled out
+        held = {a for a in holders(question)
+                if sum(says_holder(a, f"{u.display()} {u.context}") for u in units)
+                <= 0.3 * total}
         figures = question_figures(question)
         about = content_terms(question)
         negated = set(re.findall(r"\bnon-?([a-z]{3,})", question.lower()))
@@ -688,7 +688,8 @@ class ExtractiveAnswerer:
                 ok = names_something(asks, u.text, background)
             elif ok and wants_organisation:
                 # a row names a thing; only a name says which insurer or firm
-                ok = any(names_organisation(asks, as_named(c), background)
+                ok = any(names_organisation(asks, c, background,
+                                            leads_with_name=starts_with_name(c))
                          for c in u.cells)
             # a unit that names another of the places the sources list together with the
             # asked one ("Rotterdam" in the heading of "It has 35 workstations") and not the
@@ -836,8 +837,8 @@ class ExtractiveAnswerer:
                    for s in scored[1:]):
             return scored
         said = set(terms(f"{best.unit.display()} {best.unit.context}"))
-        unsaid = {t: ws for t, ws in words_of(question).items()
-                  if t in content_terms(question) and t not in said}
+        about = content_terms(question)
+        unsaid = {t: ws for t, ws in words_of(question).items() if t in about and t not in said}
         if not unsaid or not set(unsaid) - self.near.said_otherwise(
                 unsaid, [f"{best.unit.display()} {best.unit.context}"])[0]:
             return scored

@@ -104,11 +104,12 @@ organizations""")
 _WHICH_NOUN = re.compile(r"\bwhich\s+([\w-]+)(?:\s+([\w-]+))?", re.I)
 
 
-def names_organisation(question: str, text: str, background: set[str] | frozenset[str]
-                        ) -> bool:
+def names_organisation(question: str, text: str, background: set[str] | frozenset[str],
+                       *, leads_with_name: bool = False) -> bool:
     """For "which firm/insurer/bank …?": a sentence that names an organisation the question
     does not — a capitalised name inside the sentence, not a level or code ("L6"), not a
-    department's initials ("the HR team"), not the organisation's own name (``background``)."""
+    department's initials ("the HR team"), not the organisation's own name (``background``).
+    ``leads_with_name``: the text's first word is a name too (a table cell "Allianz")."""
     asked = question.lower()
     # the name of a document, system or place of the organisation's own ("the Expense
     # Portal", "the Travel Policy") names no organisation
@@ -117,9 +118,10 @@ def names_organisation(question: str, text: str, background: set[str] | frozense
     words = WORD.findall(plain)
     return any(w[0].isupper() and (len(w) > 2 or w[1:].islower()) and not _DIGIT.search(w)
                and w not in NOT_NAMES and w not in NOT_ACRONYM_NAMES and w.lower() not in asked
-               and w.lower() not in background and (words[i - 1][0].isalnum()
-                                                      or words[i - 1] in {",", "&"})
-               for i, w in enumerate(words) if i > 0)
+               and w.lower() not in background
+               and (words[i - 1][0].isalnum() or words[i - 1] in {",", "&"} if i > 0
+                    else leads_with_name)
+               for i, w in enumerate(words))
 
 
 _THING_NAME = re.compile(r"((?:[A-Z][\w&-]*\s+)+)([A-Z][\w-]*)")
@@ -170,18 +172,17 @@ _POSSESSIVE = re.compile(r"\b(?:the|our|your)\s+([a-z][a-z-]{2,})(?:'s|’s)(?![
 _HOLDER = re.compile(r"\bof (?:the|our|your) ((?:[A-Z][\w&-]*\s+)+[A-Z][\w&-]*)")
 
 
-def says_holder(abbreviation: str, text: str) -> bool:
-    """``text`` names the abbreviation, or spells it out: capitalised words with its
-    initials ("Data Protection Officer" for "DPO")."""
-    if " " in abbreviation:  # a name: all its words, or its initials
-        words = abbreviation.split()
+def says_holder(holder: str, text: str) -> bool:
+    """``text`` names the holder, or spells out its abbreviation: capitalised words with its
+    initials ("Data Protection Officer" for "DPO"); a name by all its words or its initials."""
+    if " " in holder:
+        words = holder.split()
         lower = text.lower()
         initials = "".join(w[0] for w in words if w.lower() not in {"of", "and", "for", "&"})
         return all(has(w.lower(), lower) for w in words) or has(initials.lower(), lower)
-    if has(abbreviation.lower(), text.lower()):
+    if has(holder.lower(), text.lower()):
         return True
-    return abbreviation in _initial_runs(re.findall(r"[A-Za-z][\w-]*", text),
-                                         len(abbreviation))
+    return holder in _initial_runs(re.findall(r"[A-Za-z][\w-]*", text), len(holder))
 
 
 def _initial_runs(words: Sequence[str], n: int) -> set[str]:
@@ -196,13 +197,11 @@ def _initial_runs(words: Sequence[str], n: int) -> set[str]:
     return found
 
 
-def as_named(cell: str) -> str:
-    """A table cell read as if inside a sentence when it starts with a name: one word
-    ("Allianz") or capitalised words ("Allianz Leben"), not "Twice the annual base"."""
+def starts_with_name(cell: str) -> bool:
+    """A table cell that starts with a name: one word ("Allianz") or capitalised words
+    ("Allianz Leben"), not "Twice the annual base"."""
     words = cell.split()
-    if len(words) == 1 or (len(words) > 1 and words[1][:1].isupper()):
-        return f"by {cell}"
-    return cell
+    return len(words) == 1 or (len(words) > 1 and words[1][:1].isupper())
 
 
 _EMPHASIS = re.compile(r"\*\*?|__?")
